@@ -1,0 +1,298 @@
+//! A typed view of the pod spec inside any workload kind, so every pod rule
+//! is written once and runs on Pods, Deployments, CronJobs and the rest.
+
+use serde_json::Value;
+
+use crate::path::FieldPath;
+use crate::resource::Resource;
+
+/// Which list of the pod spec a container is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ContainerKind {
+    Container,
+    InitContainer,
+    EphemeralContainer,
+}
+
+impl ContainerKind {
+    pub const ALL: [ContainerKind; 3] = [
+        ContainerKind::Container,
+        ContainerKind::InitContainer,
+        ContainerKind::EphemeralContainer,
+    ];
+
+    /// The pod spec field that holds this list.
+    pub fn field(self) -> &'static str {
+        match self {
+            ContainerKind::Container => "containers",
+            ContainerKind::InitContainer => "initContainers",
+            ContainerKind::EphemeralContainer => "ephemeralContainers",
+        }
+    }
+
+    /// How messages name it: `container "x"`, `init container "x"`.
+    pub fn noun(self) -> &'static str {
+        match self {
+            ContainerKind::Container => "container",
+            ContainerKind::InitContainer => "init container",
+            ContainerKind::EphemeralContainer => "ephemeral container",
+        }
+    }
+}
+
+/// The pod template of a workload: its spec, its metadata and their paths.
+#[derive(Clone, Copy, Debug)]
+pub struct PodView<'a> {
+    pub resource: &'a Resource,
+    pub spec: &'a Value,
+    /// Pod (template) metadata: the annotations that apply to the pods.
+    pub meta: Option<&'a Value>,
+    spec_path: &'static str,
+    meta_path: &'static str,
+}
+
+/// Kinds that carry a pod template, with the paths of its spec and metadata.
+const POD_PATHS: &[(&str, &str, &str)] = &[
+    ("Pod", "spec", "metadata"),
+    ("Deployment", "spec.template.spec", "spec.template.metadata"),
+    (
+        "StatefulSet",
+        "spec.template.spec",
+        "spec.template.metadata",
+    ),
+    ("DaemonSet", "spec.template.spec", "spec.template.metadata"),
+    ("ReplicaSet", "spec.template.spec", "spec.template.metadata"),
+    (
+        "ReplicationController",
+        "spec.template.spec",
+        "spec.template.metadata",
+    ),
+    ("Job", "spec.template.spec", "spec.template.metadata"),
+    (
+        "CronJob",
+        "spec.jobTemplate.spec.template.spec",
+        "spec.jobTemplate.spec.template.metadata",
+    ),
+    ("PodTemplate", "template.spec", "template.metadata"),
+];
+
+/// Whether objects of `kind` carry a pod template.
+pub fn is_workload_kind(kind: &str) -> bool {
+    POD_PATHS.iter().any(|(k, _, _)| *k == kind)
+}
+
+impl<'a> PodView<'a> {
+    /// The pod view of a workload, or `None` for kinds without pods (or a
+    /// workload whose pod spec is missing or not an object).
+    pub fn of(resource: &'a Resource) -> Option<Self> {
+        let (_, spec_path, meta_path) = POD_PATHS.iter().find(|(k, _, _)| *k == resource.kind())?;
+        let spec = FieldPath::parse(spec_path).get(&resource.value)?;
+        if !spec.is_object() {
+            return None;
+        }
+        let meta = FieldPath::parse(meta_path).get(&resource.value);
+        Some(Self {
+            resource,
+            spec,
+            meta,
+            spec_path,
+            meta_path,
+        })
+    }
+
+    /// Path of the pod spec inside the object (`spec.template.spec`).
+    pub fn spec_path(&self) -> FieldPath {
+        FieldPath::parse(self.spec_path)
+    }
+
+    /// Path of the pod metadata inside the object.
+    pub fn meta_path(&self) -> FieldPath {
+        FieldPath::parse(self.meta_path)
+    }
+
+    /// A field of the pod spec and its full path.
+    pub fn field(&self, rel: &str) -> (Option<&'a Value>, FieldPath) {
+        let rp = FieldPath::parse(rel);
+        (rp.get(self.spec), self.spec_path().join(rel))
+    }
+
+    /// A pod-level `securityContext` field and its path.
+    pub fn pod_sc(&self, key: &str) -> (Option<&'a Value>, FieldPath) {
+        self.field(&format!("securityContext.{key}"))
+    }
+
+    pub fn annotations(&self) -> Option<&'a serde_json::Map<String, Value>> {
+        self.meta?.get("annotations")?.as_object()
+    }
+
+    pub fn annotation(&self, key: &str) -> Option<&'a str> {
+        self.annotations()?.get(key)?.as_str()
+    }
+
+    /// Path of a pod annotation.
+    pub fn annotation_path(&self, key: &str) -> FieldPath {
+        self.meta_path().key("annotations").key(key)
+    }
+
+    /// Every container of the pod: containers, then init, then ephemeral.
+    pub fn containers(&self) -> impl Iterator<Item = ContainerView<'a>> + 'a {
+        let this = *self;
+        ContainerKind::ALL.into_iter().flat_map(move |kind| {
+            let list = this.spec.get(kind.field()).and_then(Value::as_array);
+            let base = this.spec_path().key(kind.field());
+            list.into_iter()
+                .flatten()
+                .enumerate()
+                .map(move |(index, value)| ContainerView {
+                    pod: this,
+                    kind,
+                    index,
+                    value,
+                    path: base.index(index),
+                })
+        })
+    }
+
+    /// Volumes with their paths.
+    pub fn volumes(&self) -> impl Iterator<Item = (&'a Value, FieldPath)> + 'a {
+        let base = self.spec_path().key("volumes");
+        self.spec
+            .get("volumes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .map(move |(i, v)| (v, base.index(i)))
+    }
+}
+
+/// One container of a pod, with the pod it belongs to.
+#[derive(Clone, Debug)]
+pub struct ContainerView<'a> {
+    pub pod: PodView<'a>,
+    pub kind: ContainerKind,
+    pub index: usize,
+    pub value: &'a Value,
+    /// Path of the container inside the object.
+    pub path: FieldPath,
+}
+
+impl<'a> ContainerView<'a> {
+    pub fn name(&self) -> &'a str {
+        self.value
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or("<unnamed>")
+    }
+
+    /// `container "web"`, `init container "setup"`.
+    pub fn label(&self) -> String {
+        format!("{} \"{}\"", self.kind.noun(), self.name())
+    }
+
+    /// A field of the container and its path.
+    pub fn field(&self, rel: &str) -> (Option<&'a Value>, FieldPath) {
+        (FieldPath::parse(rel).get(self.value), self.path.join(rel))
+    }
+
+    /// A container-only `securityContext` field (privileged, capabilities,
+    /// allowPrivilegeEscalation, readOnlyRootFilesystem, procMount).
+    pub fn sc(&self, key: &str) -> (Option<&'a Value>, FieldPath) {
+        self.field(&format!("securityContext.{key}"))
+    }
+
+    /// A `securityContext` field that the pod level can also set
+    /// (runAsUser, runAsNonRoot, seccompProfile, seLinuxOptions,
+    /// appArmorProfile, windowsOptions…): the container value wins, else
+    /// the pod's. The path is where the value was found, or the container's
+    /// `securityContext` when neither sets it.
+    pub fn effective_sc(&self, key: &str) -> (Option<&'a Value>, FieldPath) {
+        let (v, p) = self.sc(key);
+        if let Some(v) = v.filter(|v| !v.is_null()) {
+            return (Some(v), p);
+        }
+        let (pv, pp) = self.pod.pod_sc(key);
+        if let Some(pv) = pv.filter(|v| !v.is_null()) {
+            return (Some(pv), pp);
+        }
+        (None, self.path.key("securityContext").key(key))
+    }
+
+    pub fn image(&self) -> Option<&'a str> {
+        self.value.get("image").and_then(Value::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::Origin;
+    use serde_json::json;
+
+    fn res(v: Value) -> Resource {
+        Resource::new(v, Origin::default(), None)
+    }
+
+    #[test]
+    fn cronjob_nesting_and_all_container_lists() {
+        let r = res(json!({
+            "apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "c"},
+            "spec": {"jobTemplate": {"spec": {"template": {"spec": {
+                "containers": [{"name": "a"}],
+                "initContainers": [{"name": "b"}],
+                "ephemeralContainers": [{"name": "c"}]
+            }}}}}
+        }));
+        let pod = PodView::of(&r).expect("cronjob has a pod");
+        let names: Vec<_> = pod
+            .containers()
+            .map(|c| (c.kind, c.name().to_string(), c.path.to_string()))
+            .collect();
+        assert_eq!(names.len(), 3);
+        assert_eq!(
+            names[1].2,
+            "spec.jobTemplate.spec.template.spec.initContainers[0]"
+        );
+        assert_eq!(names[2].0, ContainerKind::EphemeralContainer);
+    }
+
+    #[test]
+    fn container_security_context_overrides_pod() {
+        let r = res(json!({
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "spec": {
+                "securityContext": {"runAsNonRoot": true, "runAsUser": 1000},
+                "containers": [
+                    {"name": "a", "securityContext": {"runAsNonRoot": false}},
+                    {"name": "b"}
+                ]
+            }
+        }));
+        let pod = PodView::of(&r).expect("pod");
+        let cs: Vec<_> = pod.containers().collect();
+        let (v, p) = cs[0].effective_sc("runAsNonRoot");
+        assert_eq!(v, Some(&json!(false)));
+        assert_eq!(
+            p.to_string(),
+            "spec.containers[0].securityContext.runAsNonRoot"
+        );
+        let (v, p) = cs[1].effective_sc("runAsNonRoot");
+        assert_eq!(v, Some(&json!(true)));
+        assert_eq!(p.to_string(), "spec.securityContext.runAsNonRoot");
+        let (v, p) = cs[1].effective_sc("seccompProfile");
+        assert!(v.is_none());
+        assert_eq!(
+            p.to_string(),
+            "spec.containers[1].securityContext.seccompProfile"
+        );
+    }
+
+    #[test]
+    fn kinds_without_pods_have_no_view() {
+        let r = res(json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}}));
+        assert!(PodView::of(&r).is_none());
+        let r =
+            res(json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"}}));
+        assert!(PodView::of(&r).is_none());
+    }
+}

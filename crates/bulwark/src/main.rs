@@ -1,0 +1,20 @@
+//! The `bulwark` binary: argument parsing and wiring only. No rule logic
+//! lives here.
+
+mod cli;
+mod pipeline;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    match cli::run(args) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("bulwark: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
