@@ -1,26 +1,25 @@
 //! `privileged-container`.
 
-use bulwark_core::{ContainerView, Mappings, RuleMeta, Severity, value::is_true};
+use bulwark_core::{ContainerView, Mappings, RuleMeta, Severity};
 
+use super::shape::{Level, forbid_true};
+use super::{NSA_ENFORCEMENT, PSS_DOC, SECURITY_CONTEXT_DOC};
 use crate::{Check, CheckFn, Emit};
 
 static META: RuleMeta = RuleMeta {
     id: "privileged-container",
     title: "Container runs privileged",
     severity: Severity::Critical,
-    category: "workload",
+    category: "pod-security",
     description: "A privileged container has every Linux capability and access to all host \
         devices; it can load kernel modules, mount the host filesystem and escape to the node. \
         Compromise of the container is compromise of the node and every pod on it.",
     remediation: "Remove `privileged: true`, and grant only the capabilities the process needs:\n\
         ```yaml\nsecurityContext:\n  privileged: false\n  capabilities:\n    drop: [\"ALL\"]\n```",
-    references: &[
-        "https://kubernetes.io/docs/concepts/security/pod-security-standards/#baseline",
-        "https://kubernetes.io/docs/tasks/configure-pod-container/security-context/",
-    ],
+    references: &[PSS_DOC, SECURITY_CONTEXT_DOC],
     mappings: Mappings {
         cis: &["5.2.2"],
-        nsa: &["Pod security: non-root containers and immutable filesystems"],
+        nsa: &[NSA_ENFORCEMENT],
         mitre: &["T1611"],
         pss: &["baseline: Privileged Containers"],
         pci_dss: &["2.2.1"],
@@ -36,8 +35,5 @@ pub static PRIVILEGED: Check = Check {
 };
 
 fn check(c: &ContainerView<'_>, emit: &mut Emit<'_>) {
-    let (v, path) = c.sc("privileged");
-    if is_true(v) {
-        emit.at(path, format!("{} runs privileged", c.label()));
-    }
+    forbid_true(c, emit, Level::Container, "privileged", "runs privileged");
 }
