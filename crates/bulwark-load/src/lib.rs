@@ -12,7 +12,7 @@ pub mod walk;
 pub mod yaml;
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bulwark_core::{InputError, LoadSummary, Resource, Skipped};
@@ -45,6 +45,13 @@ pub struct Loaded {
     pub summary: LoadSummary,
 }
 
+impl Loaded {
+    fn merge(&mut self, other: Loaded) {
+        self.resources.extend(other.resources);
+        self.summary.merge(other.summary);
+    }
+}
+
 /// Loads every object below `paths` (`-` is standard input), in parallel.
 /// Output order is deterministic: inputs sorted per path, documents in order.
 pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
@@ -65,8 +72,7 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
         summary,
     };
     for p in parts {
-        out.resources.extend(p.resources);
-        out.summary.merge(p.summary);
+        out.merge(p);
     }
     out.summary.sort();
     out
@@ -75,129 +81,170 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
 fn load_input(input: &Input, opts: &LoadOptions) -> Loaded {
     match input {
         Input::File(p) => load_file(p, opts),
-        Input::Stdin => {
-            let mut bytes = Vec::new();
-            let limit = opts.max_file_size;
-            match std::io::stdin().take(limit + 1).read_to_end(&mut bytes) {
-                Ok(_) if bytes.len() as u64 > limit => error_only(
-                    "<stdin>",
-                    None,
-                    format!("input is larger than the {} limit", human(limit)),
+        Input::Stdin => match read_limited(std::io::stdin().lock(), 0, opts.max_file_size) {
+            Ok(bytes) => load_bytes("<stdin>", &bytes, opts),
+            Err(ReadError::TooLarge) => error_only(
+                "<stdin>",
+                None,
+                format!(
+                    "input is larger than the {} limit",
+                    human(opts.max_file_size)
                 ),
-                Ok(_) => load_bytes("<stdin>", &bytes, opts),
-                Err(e) => error_only("<stdin>", None, format!("cannot read: {e}")),
-            }
-        }
-        Input::Chart(dir) => rendered(dir, "helm template", render::render_chart(dir), opts),
-        Input::Kustomization(dir) => rendered(
-            dir,
-            "kustomize build",
-            render::render_kustomization(dir),
-            opts,
-        ),
+            ),
+            Err(ReadError::Io(e)) => error_only("<stdin>", None, format!("cannot read: {e}")),
+        },
+        Input::Chart(dir) => match render::render_chart(dir) {
+            Ok(text) => load_helm_output(dir, &text, opts),
+            Err(msg) => error_only(&dir.display().to_string(), None, msg),
+        },
+        Input::Kustomization(dir) => match render::render_kustomization(dir) {
+            Ok(text) => load_str(
+                &format!("{} (rendered by kustomize)", dir.display()),
+                &text,
+                opts,
+            ),
+            Err(msg) => error_only(&dir.display().to_string(), None, msg),
+        },
     }
 }
 
-fn rendered(
-    dir: &std::path::Path,
-    how: &str,
-    out: Result<String, String>,
-    opts: &LoadOptions,
-) -> Loaded {
-    let name = format!("{} ({how})", dir.display());
-    match out {
-        Ok(text) => load_bytes(&name, text.as_bytes(), opts),
-        Err(msg) => error_only(&dir.display().to_string(), None, msg),
+/// Loads `helm template` output of the chart in `dir`, each object named
+/// after its template (see [`render::helm_sections`]).
+pub fn load_helm_output(dir: &Path, text: &str, opts: &LoadOptions) -> Loaded {
+    let mut out = Loaded::default();
+    for s in render::helm_sections(dir, text) {
+        out.merge(load_str(&s.name, s.text, opts));
     }
+    out
 }
 
-/// Loads one file from disk.
-pub fn load_file(path: &std::path::Path, opts: &LoadOptions) -> Loaded {
+enum ReadError {
+    TooLarge,
+    Io(std::io::Error),
+}
+
+/// Reads at most `limit` bytes; one more means the input is too large.
+fn read_limited(r: impl Read, hint: u64, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let mut bytes = Vec::with_capacity(hint.min(limit) as usize);
+    r.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > limit {
+        return Err(ReadError::TooLarge);
+    }
+    Ok(bytes)
+}
+
+/// Loads one file (or pipe) from disk. The size is checked before reading,
+/// and again while reading for files that grow and for pipes.
+pub fn load_file(path: &Path, opts: &LoadOptions) -> Loaded {
     let name = path.display().to_string();
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) => return errors(vec![walk::io_error(path, &e)]),
-    };
-    if meta.len() > opts.max_file_size {
-        return error_only(
+    let too_large = |size: Option<u64>| {
+        let size = size.map_or_else(|| "larger".to_string(), |s| format!("{}, larger", human(s)));
+        error_only(
             &name,
             None,
             format!(
-                "file is {}, larger than the {} limit (raise it with --max-file-size)",
-                human(meta.len()),
+                "file is {size} than the {} limit (raise it with --max-file-size)",
                 human(opts.max_file_size)
             ),
-        );
+        )
+    };
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => return errors(vec![walk::io_error(path, &e)]),
+    };
+    let meta = match file.metadata() {
+        Ok(m) => m,
+        Err(e) => return errors(vec![walk::io_error(path, &e)]),
+    };
+    if meta.is_dir() {
+        return error_only(&name, None, "cannot read: is a directory".into());
     }
-    match std::fs::read(path) {
+    if meta.is_file() && meta.len() > opts.max_file_size {
+        return too_large(Some(meta.len()));
+    }
+    match read_limited(file, meta.len(), opts.max_file_size) {
         Ok(bytes) => load_bytes(&name, &bytes, opts),
-        Err(e) => errors(vec![walk::io_error(path, &e)]),
+        Err(ReadError::TooLarge) => too_large(None),
+        Err(ReadError::Io(e)) => errors(vec![walk::io_error(path, &e)]),
     }
 }
 
 /// Loads objects from bytes that came from `name`.
 pub fn load_bytes(name: &str, bytes: &[u8], opts: &LoadOptions) -> Loaded {
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
+    match std::str::from_utf8(bytes) {
+        Ok(text) => load_str(name, text, opts),
         Err(e) => {
             let (line, column) = line_col(bytes, e.valid_up_to());
-            return error_only(
+            let utf16 = matches!(bytes, [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..]);
+            let mut out = error_only(
                 name,
                 Some((line, column)),
-                "invalid UTF-8: Kubernetes manifests must be UTF-8 text".into(),
+                if utf16 {
+                    "UTF-16 text: Kubernetes manifests must be UTF-8 (convert with iconv)".into()
+                } else {
+                    "invalid UTF-8: Kubernetes manifests must be UTF-8 text".into()
+                },
             );
+            out.summary.files = 1;
+            out
         }
-    };
-    load_str(name, text, opts)
+    }
 }
 
 /// Loads objects from YAML or JSON text that came from `name`.
 pub fn load_str(name: &str, text: &str, opts: &LoadOptions) -> Loaded {
     let file: Arc<str> = Arc::from(name);
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let (docs, err) = yaml::parse_stream(text, opts.budget);
+    let (docs, errs) = yaml::parse_all(text, opts.budget);
     let mut out = Loaded::default();
     out.summary.files = 1;
-    let yaml_failed = err.is_some();
-    if let Some(e) = err {
-        // JSON that YAML rejects (tabs, say) still is JSON: try that before
-        // reporting the YAML error.
-        let json_ok = docs.is_empty() && looks_like_json(text) && {
-            match serde_json::from_str::<serde_json::Value>(text) {
-                Ok(v) => {
-                    objects::document_objects(
-                        &file,
-                        0,
-                        v,
-                        None,
-                        &mut out.resources,
-                        &mut out.summary.skipped,
-                    );
-                    true
-                }
-                Err(_) => false,
-            }
-        };
-        if json_ok {
-            return out;
+    if !errs.is_empty() && docs.is_empty() && looks_like_json(text) {
+        // JSON is YAML, but YAML limits (a 1024-character implicit key, say)
+        // do not apply to JSON: let a JSON parser decide, and report its
+        // error, which is the clearer one for a JSON file.
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(v) => objects::document_objects(
+                &file,
+                0,
+                v,
+                None,
+                &mut out.resources,
+                &mut out.summary.skipped,
+            ),
+            Err(e) => out.summary.errors.push(InputError {
+                file: name.to_string(),
+                line: Some(e.line() as u32),
+                column: Some(e.column() as u32),
+                message: format!("invalid JSON: {e}"),
+            }),
         }
-        out.summary.errors.push(InputError {
+        return out;
+    }
+    out.summary
+        .errors
+        .extend(errs.into_iter().map(|e| InputError {
             file: name.to_string(),
             line: Some(e.line),
             column: Some(e.column),
             message: e.message,
-        });
-    }
-    let _ = yaml_failed;
-    for (i, d) in docs.into_iter().enumerate() {
+        }));
+    for d in docs {
         objects::document_objects(
             &file,
-            i,
+            d.index,
             d.value,
             Some(d.spans),
             &mut out.resources,
             &mut out.summary.skipped,
         );
+    }
+    if out.resources.is_empty() && out.summary.skipped.is_empty() && out.summary.errors.is_empty() {
+        out.summary.skipped.push(Skipped {
+            file: name.to_string(),
+            reason: "no YAML documents: the file is empty or holds only comments".into(),
+        });
     }
     out
 }
@@ -206,6 +253,7 @@ fn looks_like_json(text: &str) -> bool {
     matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['))
 }
 
+/// 1-based line and column (in characters) of byte `offset`.
 fn line_col(bytes: &[u8], offset: usize) -> (u32, u32) {
     let before = &bytes[..offset.min(bytes.len())];
     let line = before.iter().filter(|&&b| b == b'\n').count() as u32 + 1;
@@ -234,7 +282,7 @@ fn errors(errors: Vec<InputError>) -> Loaded {
         resources: Vec::new(),
         summary: LoadSummary {
             files: 0,
-            skipped: Vec::<Skipped>::new(),
+            skipped: Vec::new(),
             errors,
         },
     }

@@ -1,4 +1,5 @@
-//! Parsed documents to Kubernetes objects: `kind: List` is unpacked, and a
+//! Parsed documents to Kubernetes objects: `kind: List` and typed lists
+//! (`PodList`, what `kubectl get -o yaml` prints) are unpacked, and a
 //! document that is not an object is skipped with its reason.
 
 use std::sync::Arc;
@@ -16,46 +17,54 @@ pub fn document_objects(
     skipped: &mut Vec<Skipped>,
 ) {
     let line = spans.as_ref().map(|s| s.pos.line);
-    let at = || match line {
+    let at = |line: Option<u32>| match line {
         Some(l) => format!("{file}:{l}"),
         None => file.to_string(),
     };
-    let obj = match &value {
-        Value::Null => return, // an empty document (comments, trailing `---`)
-        Value::Object(o) => o,
-        _ => {
+    let Value::Object(mut obj) = value else {
+        if !value.is_null() {
+            // (null is an empty document: comments, a trailing `---`)
             skipped.push(Skipped {
-                file: at(),
-                reason: format!("document {} is not a mapping", document + 1),
+                file: at(line),
+                reason: format!(
+                    "document {}: a {}, not a mapping: not a Kubernetes object",
+                    document + 1,
+                    type_name(&value)
+                ),
             });
-            return;
         }
+        return;
     };
-    let kind = obj
-        .get("kind")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let has_api_version = obj
-        .get("apiVersion")
-        .and_then(Value::as_str)
-        .is_some_and(|s| !s.is_empty());
-    let is_list = kind == "List" || (kind.ends_with("List") && obj.get("items").is_some());
-    if is_list && obj.get("items").is_some_and(Value::is_array) {
+    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("");
+    if kind.ends_with("List") && obj.get("items").is_some_and(Value::is_array) {
+        // `PodList` items may omit apiVersion and kind (the API server's own
+        // list responses do): they are the list's.
+        let item_kind = kind
+            .strip_suffix("List")
+            .filter(|k| !k.is_empty())
+            .map(str::to_string);
+        let list_kind = kind.to_string();
+        let api_version = obj.get("apiVersion").cloned();
         let mut items_spans = spans
             .as_mut()
             .and_then(|s| s.take_child(&Seg::Key("items".into())));
-        let Value::Object(mut obj) = value else {
-            return;
-        };
         let Some(Value::Array(items)) = obj.remove("items") else {
             return;
         };
-        for (i, item) in items.into_iter().enumerate() {
+        for (i, mut item) in items.into_iter().enumerate() {
             let item_spans = items_spans
                 .as_mut()
                 .and_then(|s| s.take_child(&Seg::Index(i)));
-            let item_line = item_spans.as_ref().map(|s| s.pos.line);
+            if let (Some(k), Value::Object(o)) = (&item_kind, &mut item) {
+                if !o.contains_key("kind") {
+                    o.insert("kind".into(), Value::String(k.clone()));
+                }
+                if let Some(av) = &api_version
+                    && !o.contains_key("apiVersion")
+                {
+                    o.insert("apiVersion".into(), av.clone());
+                }
+            }
             match missing_identity(&item) {
                 None => out.push(Resource::new(
                     item,
@@ -67,20 +76,17 @@ pub fn document_objects(
                     item_spans,
                 )),
                 Some(why) => skipped.push(Skipped {
-                    file: match item_line {
-                        Some(l) => format!("{file}:{l}"),
-                        None => file.to_string(),
-                    },
-                    reason: format!("{kind} item {i}: {why}"),
+                    file: at(item_spans.as_ref().map(|s| s.pos.line)),
+                    reason: format!("{list_kind} item {i}: {why}"),
                 }),
             }
         }
         return;
     }
-    if !has_api_version || kind.is_empty() {
-        let why = missing_identity(&value).unwrap_or_default();
+    let value = Value::Object(obj);
+    if let Some(why) = missing_identity(&value) {
         skipped.push(Skipped {
-            file: at(),
+            file: at(line),
             reason: format!("document {}: {why}", document + 1),
         });
         return;
@@ -96,7 +102,24 @@ pub fn document_objects(
     ));
 }
 
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "sequence",
+        Value::Object(_) => "mapping",
+    }
+}
+
 fn missing_identity(v: &Value) -> Option<String> {
+    if !v.is_object() {
+        return Some(format!(
+            "a {}, not a mapping: not a Kubernetes object",
+            type_name(v)
+        ));
+    }
     let has = |k: &str| {
         v.get(k)
             .and_then(Value::as_str)

@@ -1,57 +1,178 @@
 //! Helm charts and kustomizations are rendered by their own tools, which
-//! must be on PATH; without them the user is told what to install.
+//! must be on PATH; without them the user is told what to install and the
+//! rest of the scan goes on.
+//!
+//! `BULWARK_HELM` and `BULWARK_KUSTOMIZE` name the programs to run instead
+//! (a pinned binary, or a wrapper that adds `--values`).
 
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::Command;
 
-/// Output of a renderer, or a message for the user.
+const HELM_MISSING: &str = "Helm chart not rendered: `helm` was not found on PATH. Install Helm 3 \
+     (https://helm.sh/docs/intro/install/) or render it yourself: \
+     `helm template DIR | bulwark scan -`";
+
+const KUSTOMIZE_MISSING: &str = "kustomization not rendered: neither `kubectl` nor `kustomize` \
+     was found on PATH. Install kubectl (which includes kustomize) or kustomize, or render it \
+     yourself: `kubectl kustomize DIR | bulwark scan -`";
+
+/// Output of `helm template` for the chart in `dir`, or a message for the user.
 pub fn render_chart(dir: &Path) -> Result<String, String> {
-    let helm = std::env::var("BULWARK_HELM").unwrap_or_else(|_| "helm".to_string());
-    run(
-        Command::new(&helm)
-            .arg("template")
-            .arg("bulwark-scan")
-            .arg(dir),
-        &helm,
-        "Helm chart not rendered: `helm` was not found on PATH. Install Helm 3 \
-         (https://helm.sh/docs/intro/install/) or render it yourself: \
-         `helm template DIR | bulwark scan -`",
-    )
+    let helm = std::env::var_os("BULWARK_HELM").unwrap_or_else(|| "helm".into());
+    render_chart_with(&helm, dir, None)
 }
 
+/// [`render_chart`] with an explicit program and, when given, the PATH it
+/// is searched in (for tests).
+pub fn render_chart_with(
+    helm: &OsStr,
+    dir: &Path,
+    search_path: Option<&OsStr>,
+) -> Result<String, String> {
+    let mut cmd = Command::new(helm);
+    cmd.arg("template").arg("bulwark-scan").arg(dir);
+    run(&mut cmd, search_path, helm)?.ok_or_else(|| HELM_MISSING.to_string())
+}
+
+/// Output of `kubectl kustomize` (or `kustomize build`) for `dir`.
 pub fn render_kustomization(dir: &Path) -> Result<String, String> {
-    if let Ok(k) = std::env::var("BULWARK_KUSTOMIZE") {
-        return run(Command::new(&k).arg("build").arg(dir), &k, "");
-    }
-    let missing = "kustomization not rendered: neither `kubectl` nor `kustomize` was found on \
-                   PATH. Install kubectl (which includes kustomize) or kustomize, or render it \
-                   yourself: `kubectl kustomize DIR | bulwark scan -`";
-    match run(
-        Command::new("kubectl").arg("kustomize").arg(dir),
-        "kubectl",
-        "",
-    ) {
-        Err(e) if e.is_empty() => run(
-            Command::new("kustomize").arg("build").arg(dir),
-            "kustomize",
-            missing,
-        ),
-        other => other,
-    }
+    let explicit = std::env::var_os("BULWARK_KUSTOMIZE");
+    render_kustomization_with(explicit.as_deref(), dir, None)
 }
 
-/// Runs a renderer. An empty error means the tool itself was not found and
-/// `missing` was empty (so the caller may try another tool).
-fn run(cmd: &mut Command, tool: &str, missing: &str) -> Result<String, String> {
-    match cmd.output() {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(missing.to_string()),
+/// [`render_kustomization`] with an explicit program (run as `PROG build
+/// DIR`) or, when `None`, kubectl then kustomize from `search_path` (or PATH).
+pub fn render_kustomization_with(
+    program: Option<&OsStr>,
+    dir: &Path,
+    search_path: Option<&OsStr>,
+) -> Result<String, String> {
+    if let Some(p) = program {
+        let mut cmd = Command::new(p);
+        cmd.arg("build").arg(dir);
+        return run(&mut cmd, search_path, p)?
+            .ok_or_else(|| format!("kustomization not rendered: {p:?} was not found"));
+    }
+    let mut kubectl = Command::new("kubectl");
+    kubectl.arg("kustomize").arg(dir);
+    if let Some(out) = run(&mut kubectl, search_path, OsStr::new("kubectl"))? {
+        return Ok(out);
+    }
+    let mut kustomize = Command::new("kustomize");
+    kustomize.arg("build").arg(dir);
+    run(&mut kustomize, search_path, OsStr::new("kustomize"))?
+        .ok_or_else(|| KUSTOMIZE_MISSING.to_string())
+}
+
+/// Runs a renderer: `Ok(None)` when the program does not exist.
+fn run(
+    cmd: &mut Command,
+    search_path: Option<&OsStr>,
+    tool: &OsStr,
+) -> Result<Option<String>, String> {
+    if let Some(p) = search_path {
+        cmd.env("PATH", p);
+    }
+    let tool = tool.to_string_lossy();
+    match cmd.stdin(std::process::Stdio::null()).output() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(format!("could not run `{tool}`: {e}")),
         Ok(out) if out.status.success() => String::from_utf8(out.stdout)
+            .map(Some)
             .map_err(|_| format!("`{tool}` printed output that is not UTF-8")),
         Ok(out) => {
             let stderr = String::from_utf8_lossy(&out.stderr);
             let first = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
             Err(format!("`{tool}` failed ({}): {first}", out.status))
         }
+    }
+}
+
+/// One template's share of `helm template` output.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Section<'a> {
+    /// `<chart dir>/templates/x.yaml (rendered by helm)`, or the chart
+    /// directory for output before the first `# Source:` line.
+    pub name: String,
+    /// The rendered text; its first line is the one after `# Source:`, so
+    /// lines count as in the template when the template is plain YAML.
+    pub text: &'a str,
+}
+
+/// Splits `helm template` output at the `# Source: chart/templates/x.yaml`
+/// comments Helm writes before each document, so each object names the
+/// template it came from. The chart name that starts the source path is
+/// replaced by the chart directory (`chart/charts/sub/...` for subcharts
+/// stays below it).
+pub fn helm_sections<'a>(dir: &Path, out: &'a str) -> Vec<Section<'a>> {
+    let mut sections = Vec::new();
+    let mut name = format!("{} (rendered by helm)", dir.display());
+    let mut start = 0usize;
+    let mut offset = 0usize;
+    for line in out.split_inclusive('\n') {
+        let end = offset + line.len();
+        if let Some(src) = line.trim_end().strip_prefix("# Source: ") {
+            let text = &out[start..offset];
+            if !text
+                .trim_matches(|c: char| c.is_whitespace() || c == '-')
+                .is_empty()
+            {
+                sections.push(Section {
+                    name: std::mem::take(&mut name),
+                    text,
+                });
+            }
+            let rel = src.split_once('/').map_or(src, |(_, rest)| rest);
+            name = format!("{} (rendered by helm)", dir.join(rel).display());
+            start = end;
+        }
+        offset = end;
+    }
+    let text = &out[start..];
+    if !text
+        .trim_matches(|c: char| c.is_whitespace() || c == '-')
+        .is_empty()
+    {
+        sections.push(Section { name, text });
+    }
+    sections
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn helm_output_is_split_by_source_comment() {
+        let out = "---\n# Source: web/templates/sa.yaml\napiVersion: v1\nkind: ServiceAccount\n\
+                   ---\n# Source: web/charts/db/templates/sts.yaml\n\napiVersion: apps/v1\n";
+        let s = helm_sections(Path::new("/c/web"), out);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].name, "/c/web/templates/sa.yaml (rendered by helm)");
+        assert_eq!(s[0].text, "apiVersion: v1\nkind: ServiceAccount\n---\n");
+        assert_eq!(
+            s[1].name,
+            "/c/web/charts/db/templates/sts.yaml (rendered by helm)"
+        );
+        assert_eq!(s[1].text, "\napiVersion: apps/v1\n");
+    }
+
+    #[test]
+    fn output_without_source_comments_is_one_section() {
+        let s = helm_sections(Path::new("c"), "apiVersion: v1\nkind: List\n");
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].name, "c (rendered by helm)");
+    }
+
+    #[test]
+    fn missing_tools_say_what_to_install() {
+        let empty = std::env::temp_dir().join("bulwark-load-empty-path-does-not-exist");
+        let e = render_chart_with(OsStr::new("helm"), Path::new("."), Some(empty.as_os_str()))
+            .expect_err("no helm in an empty PATH");
+        assert!(e.contains("Install Helm"), "{e}");
+        let e = render_kustomization_with(None, Path::new("."), Some(empty.as_os_str()))
+            .expect_err("no kubectl in an empty PATH");
+        assert!(e.contains("Install kubectl"), "{e}");
     }
 }

@@ -58,8 +58,9 @@ pub fn expand(
                 continue;
             }
         };
-        if meta.is_file() {
-            // A file named explicitly is read whatever its extension.
+        if !meta.is_dir() {
+            // A file named explicitly is read whatever its extension; so is
+            // a pipe (`bulwark scan <(helm template ...)`).
             inputs.push(Input::File(p.clone()));
             continue;
         }
@@ -109,7 +110,15 @@ fn walk_dir(
             }
             continue;
         }
-        if is_manifest(path) {
+        if !ft.is_file() {
+            // Opening a FIFO met while walking would block the scan.
+            skipped.push(Skipped {
+                file: path.display().to_string(),
+                reason: "not a regular file (pipes, sockets and devices are read only when \
+                         named on the command line)"
+                    .into(),
+            });
+        } else if is_manifest(path) {
             found.push(Input::File(path.to_path_buf()));
         } else {
             skipped.push(Skipped {
@@ -124,8 +133,8 @@ fn walk_dir(
 pub(crate) fn io_error(p: &Path, e: &std::io::Error) -> InputError {
     let message = match e.kind() {
         std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
+        std::io::ErrorKind::PermissionDenied => "cannot read: permission denied".to_string(),
+        _ => format!("cannot read: {e}"),
     };
     InputError {
         file: p.display().to_string(),
@@ -159,7 +168,7 @@ fn walk_error(root: &Path, e: &ignore::Error) -> InputError {
             ancestor.display()
         ),
         E::Io(io) if io.kind() == std::io::ErrorKind::PermissionDenied => {
-            "permission denied".to_string()
+            "cannot read: permission denied".to_string()
         }
         other => other.to_string(),
     };

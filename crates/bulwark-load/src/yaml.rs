@@ -2,8 +2,9 @@
 //! it: YAML 1.1 scalars, `<<` merge keys, per-document anchors.
 //!
 //! Built on the saphyr event parser so that hostile input is bounded here:
-//! nesting depth, alias expansion and document count all have budgets, and
-//! no recursion depends on the input.
+//! nesting depth and alias expansion have budgets, and no recursion depends
+//! on the input (so neither building nor dropping a value can overflow the
+//! stack).
 
 use std::collections::HashMap;
 
@@ -11,7 +12,7 @@ use bulwark_core::span::{Pos, SpanChildren, Spans};
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 use serde_json::{Map, Value};
 
-use crate::scalar::{key_string, resolve_plain, resolve_tagged};
+use crate::scalar::{Scalar, resolve, resolve_tagged};
 
 /// Limits that keep memory and stack bounded on hostile input.
 #[derive(Clone, Copy, Debug)]
@@ -20,6 +21,9 @@ pub struct Budget {
     pub max_depth: usize,
     /// Nodes that alias expansion may produce in one file (billion laughs).
     pub max_alias_nodes: usize,
+    /// Scalar bytes that alias expansion may copy in one file (one long
+    /// string aliased many times).
+    pub max_alias_bytes: usize,
 }
 
 impl Default for Budget {
@@ -27,13 +31,17 @@ impl Default for Budget {
         Self {
             max_depth: 256,
             max_alias_nodes: 1_000_000,
+            max_alias_bytes: 64 * 1024 * 1024,
         }
     }
 }
 
-/// A parsed document: its value, the spans of its nodes and its position.
+/// A parsed document: its value, the spans of its nodes and its index.
 #[derive(Debug)]
 pub struct Document {
+    /// 0-based position of the document in the stream (a document that
+    /// failed to parse keeps its number).
+    pub index: usize,
     pub value: Value,
     pub spans: Spans,
 }
@@ -46,34 +54,91 @@ pub struct YamlError {
     pub message: String,
 }
 
-/// Every document of a stream up to the first error, and that error.
-///
-/// Documents before a syntax error are kept: one bad document does not hide
-/// the good ones above it.
+/// Every document of a stream up to the first error, and that error (for
+/// files that must be read whole, such as a config file).
 pub fn parse_stream(text: &str, budget: Budget) -> (Vec<Document>, Option<YamlError>) {
-    let mut b = Builder::new(budget);
-    let mut parser = Parser::new_from_str(text);
-    while let Some(ev) = parser.next_event() {
-        match ev {
-            Ok((ev, span)) => {
-                if let Err(e) = b.on_event(ev, span) {
-                    return (b.docs, Some(e));
-                }
+    let mut alias = AliasUse::default();
+    let mut b = Builder::new(budget, &mut alias, 0);
+    let err = b.run(text);
+    (std::mem::take(&mut b.docs), err)
+}
+
+/// Every document of a stream, and the errors met on the way.
+///
+/// After an error the parser resumes at the next `---` line (a document
+/// marker at column 0 can never be content), so one bad document neither
+/// hides the good ones above it nor those below it.
+pub fn parse_all(text: &str, budget: Budget) -> (Vec<Document>, Vec<YamlError>) {
+    let mut docs = Vec::new();
+    let mut errors = Vec::new();
+    // Byte offset and 0-based line of the chunk being parsed.
+    let mut start = 0usize;
+    let mut line0 = 0u32;
+    let mut next_index = 0usize;
+    let mut alias = AliasUse::default();
+    loop {
+        let mut b = Builder::new(budget, &mut alias, next_index);
+        let err = b.run(&text[start..]);
+        let parsed = std::mem::take(&mut b.docs);
+        let index_after = b.next_index;
+        drop(b);
+        for mut d in parsed {
+            shift_lines(&mut d.spans, line0);
+            docs.push(d);
+        }
+        let Some(mut e) = err else { break };
+        let err_line = e.line; // relative to the chunk
+        e.line += line0;
+        let budget_blown = e.message.contains("billion laughs");
+        errors.push(e);
+        if budget_blown {
+            break;
+        }
+        // The failed document keeps its number.
+        next_index = index_after + 1;
+        match next_document_marker(&text[start..], err_line.max(2)) {
+            Some((offset, lines)) => {
+                start += offset;
+                line0 += lines;
             }
-            Err(e) => {
-                let m = e.marker();
-                return (
-                    b.docs,
-                    Some(YamlError {
-                        line: m.line() as u32,
-                        column: m.col() as u32 + 1,
-                        message: e.info().to_string(),
-                    }),
-                );
-            }
+            None => break,
         }
     }
-    (b.docs, None)
+    (docs, errors)
+}
+
+/// Byte offset and line count of the first line at or after 1-based line
+/// `from` that starts a document (`---` then a blank, or the end).
+fn next_document_marker(text: &str, from: u32) -> Option<(usize, u32)> {
+    let mut offset = 0usize;
+    for (line, l) in (1u32..).zip(text.split_inclusive('\n')) {
+        if line >= from {
+            let rest = l.strip_prefix("---");
+            if rest.is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t', '\r', '\n'])) {
+                return Some((offset, line - 1));
+            }
+        }
+        offset += l.len();
+    }
+    None
+}
+
+/// Moves every position down by `lines` (for a stream parsed in chunks).
+/// Iterative: a span tree is as deep as the depth budget allows, no more,
+/// but nothing here should depend on that.
+fn shift_lines(spans: &mut Spans, lines: u32) {
+    if lines == 0 {
+        return;
+    }
+    let mut todo = vec![spans];
+    while let Some(s) = todo.pop() {
+        s.pos.line += lines;
+        match &mut s.children {
+            SpanChildren::Leaf => {}
+            SpanChildren::Map(m) => todo.extend(m.iter_mut().map(|(_, c)| c)),
+            SpanChildren::Seq(v) => todo.extend(v.iter_mut()),
+        }
+    }
 }
 
 fn pos(span: &Span) -> Pos {
@@ -83,54 +148,112 @@ fn pos(span: &Span) -> Pos {
     }
 }
 
+/// Size of a node, for the alias budget.
+#[derive(Clone, Copy, Debug, Default)]
+struct Size {
+    nodes: usize,
+    bytes: usize,
+}
+
+impl std::ops::AddAssign for Size {
+    fn add_assign(&mut self, o: Size) {
+        self.nodes += o.nodes;
+        self.bytes += o.bytes;
+    }
+}
+
+/// What alias expansion has cost so far in this file.
+#[derive(Default)]
+struct AliasUse(Size);
+
+/// The pending key of a mapping.
+enum Key {
+    Name(String, Pos),
+    /// `<<`: the value is merged into the mapping.
+    Merge,
+}
+
 /// A node under construction.
 enum Frame {
     Map {
         map: Map<String, Value>,
         spans: Vec<(Box<str>, Spans)>,
-        /// Mappings merged in through `<<`, in priority order.
-        merges: Vec<(Value, Spans)>,
-        /// The key read and waiting for its value.
-        key: Option<(String, Pos, bool)>,
+        key: Option<Key>,
         pos: Pos,
         anchor: usize,
-        nodes: usize,
+        size: Size,
     },
     Seq {
         items: Vec<Value>,
         spans: Vec<Spans>,
         pos: Pos,
         anchor: usize,
-        nodes: usize,
+        size: Size,
     },
 }
 
-struct Builder {
-    budget: Budget,
-    stack: Vec<Frame>,
-    anchors: HashMap<usize, (Value, Spans, usize)>,
-    alias_nodes: usize,
-    docs: Vec<Document>,
+struct Anchored {
+    value: Value,
+    spans: Spans,
+    size: Size,
 }
 
-impl Builder {
-    fn new(budget: Budget) -> Self {
+struct Builder<'a> {
+    budget: Budget,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Anchored>,
+    alias: &'a mut AliasUse,
+    docs: Vec<Document>,
+    next_index: usize,
+}
+
+fn err_at(p: Pos, message: impl Into<String>) -> YamlError {
+    YamlError {
+        line: p.line,
+        column: p.column,
+        message: message.into(),
+    }
+}
+
+const MERGE_NEEDS_MAP: &str = "map merge requires map or sequence of maps as the value";
+
+impl<'a> Builder<'a> {
+    fn new(budget: Budget, alias: &'a mut AliasUse, next_index: usize) -> Self {
         Self {
             budget,
             stack: Vec::new(),
             anchors: HashMap::new(),
-            alias_nodes: 0,
+            alias,
             docs: Vec::new(),
+            next_index,
         }
     }
 
-    fn err(span: &Span, message: impl Into<String>) -> YamlError {
-        let p = pos(span);
-        YamlError {
-            line: p.line,
-            column: p.column,
-            message: message.into(),
+    /// Feeds every event of `text`; stops at the first error.
+    fn run(&mut self, text: &str) -> Option<YamlError> {
+        let mut parser = Parser::new_from_str(text);
+        while let Some(ev) = parser.next_event() {
+            let res = match ev {
+                Ok((ev, span)) => self.on_event(ev, span),
+                Err(e) => {
+                    let m = e.marker();
+                    Err(YamlError {
+                        line: m.line() as u32,
+                        column: m.col() as u32 + 1,
+                        message: e.info().to_string(),
+                    })
+                }
+            };
+            if let Err(e) = res {
+                return Some(e);
+            }
         }
+        None
+    }
+
+    /// Whether the next node is the key of the innermost mapping.
+    fn wants_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
     }
 
     fn on_event(&mut self, ev: Event<'_>, span: Span) -> Result<(), YamlError> {
@@ -140,119 +263,165 @@ impl Builder {
                 self.stack.clear();
             }
             Event::Scalar(text, style, anchor, tag) => {
-                let value = match &tag {
+                let p = pos(&span);
+                let scalar = match &tag {
                     Some(t) if t.handle == "tag:yaml.org,2002:" || t.handle == "!!" => {
                         resolve_tagged(&t.suffix, &text).ok_or_else(|| {
-                            Self::err(&span, format!("cannot read {text:?} as !!{}", t.suffix))
+                            err_at(p, format!("cannot decode {text:?} as a !!{}", t.suffix))
                         })?
                     }
-                    Some(_) => Value::String(text.to_string()),
-                    None if style == ScalarStyle::Plain => resolve_plain(&text),
-                    None => Value::String(text.to_string()),
+                    Some(_) => Scalar::Str,
+                    None if style == ScalarStyle::Plain => resolve(&text),
+                    None => Scalar::Str,
                 };
-                let is_merge_key = style == ScalarStyle::Plain && tag.is_none() && text == "<<";
-                self.push_value(
-                    value,
-                    Spans::leaf(pos(&span)),
-                    anchor,
-                    1,
-                    is_merge_key,
-                    &span,
-                )?;
-            }
-            Event::MappingStart(anchor, _) => {
-                self.check_depth(&span)?;
-                self.stack.push(Frame::Map {
-                    map: Map::new(),
-                    spans: Vec::new(),
-                    merges: Vec::new(),
-                    key: None,
-                    pos: pos(&span),
-                    anchor,
+                let text = text.into_owned();
+                let size = Size {
                     nodes: 1,
+                    bytes: text.len(),
+                };
+                if self.wants_key() {
+                    let key = if style == ScalarStyle::Plain && tag.is_none() && text == "<<" {
+                        Key::Merge
+                    } else {
+                        if anchor != 0 {
+                            // An anchored key can be aliased as a value later.
+                            let value = scalar.clone().into_value(text.clone());
+                            self.remember(anchor, &value, &Spans::leaf(p), size);
+                        }
+                        Key::Name(scalar.into_key(text).map_err(|m| err_at(p, m))?, p)
+                    };
+                    self.set_key(key, size);
+                    return Ok(());
+                }
+                let value = scalar.into_value(text);
+                self.push_value(value, Spans::leaf(p), anchor, size)?;
+            }
+            Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
+                let p = pos(&span);
+                if self.wants_key() {
+                    return Err(err_at(
+                        p,
+                        "a mapping or sequence used as a mapping key: Kubernetes cannot read this",
+                    ));
+                }
+                if self.stack.len() >= self.budget.max_depth {
+                    return Err(err_at(
+                        p,
+                        format!("nesting deeper than {} levels", self.budget.max_depth),
+                    ));
+                }
+                let size = Size { nodes: 1, bytes: 0 };
+                self.stack.push(if matches!(ev, Event::MappingStart(..)) {
+                    Frame::Map {
+                        map: Map::new(),
+                        spans: Vec::new(),
+                        key: None,
+                        pos: p,
+                        anchor,
+                        size,
+                    }
+                } else {
+                    Frame::Seq {
+                        items: Vec::new(),
+                        spans: Vec::new(),
+                        pos: p,
+                        anchor,
+                        size,
+                    }
                 });
             }
-            Event::SequenceStart(anchor, _) => {
-                self.check_depth(&span)?;
-                self.stack.push(Frame::Seq {
-                    items: Vec::new(),
-                    spans: Vec::new(),
-                    pos: pos(&span),
-                    anchor,
-                    nodes: 1,
-                });
-            }
-            Event::MappingEnd => {
-                if let Some(Frame::Map {
-                    mut map,
-                    mut spans,
-                    merges,
-                    pos,
-                    anchor,
-                    nodes,
-                    ..
-                }) = self.stack.pop()
-                {
-                    apply_merges(&mut map, &mut spans, merges);
-                    let s = Spans {
+            Event::MappingEnd | Event::SequenceEnd => {
+                let (value, spans, anchor, size) = match self.stack.pop() {
+                    Some(Frame::Map {
+                        map,
+                        spans,
                         pos,
-                        children: SpanChildren::Map(spans),
-                    };
-                    self.push_value(Value::Object(map), s, anchor, nodes, false, &span)?;
-                }
-            }
-            Event::SequenceEnd => {
-                if let Some(Frame::Seq {
-                    items,
-                    spans,
-                    pos,
-                    anchor,
-                    nodes,
-                }) = self.stack.pop()
-                {
-                    let s = Spans {
+                        anchor,
+                        size,
+                        ..
+                    }) => (
+                        Value::Object(map),
+                        Spans {
+                            pos,
+                            children: SpanChildren::Map(spans),
+                        },
+                        anchor,
+                        size,
+                    ),
+                    Some(Frame::Seq {
+                        items,
+                        spans,
                         pos,
-                        children: SpanChildren::Seq(spans),
-                    };
-                    self.push_value(Value::Array(items), s, anchor, nodes, false, &span)?;
-                }
+                        anchor,
+                        size,
+                    }) => (
+                        Value::Array(items),
+                        Spans {
+                            pos,
+                            children: SpanChildren::Seq(spans),
+                        },
+                        anchor,
+                        size,
+                    ),
+                    None => return Ok(()),
+                };
+                self.push_value(value, spans, anchor, size)?;
             }
             Event::Alias(id) => {
-                let (v, s, n) = self
-                    .anchors
-                    .get(&id)
-                    .cloned()
-                    .ok_or_else(|| Self::err(&span, "alias to an unknown anchor"))?;
-                self.alias_nodes += n;
-                if self.alias_nodes > self.budget.max_alias_nodes {
-                    return Err(Self::err(
-                        &span,
+                let p = pos(&span);
+                let Some(a) = self.anchors.get(&id) else {
+                    return Err(err_at(
+                        p,
+                        "alias to an anchor that is not defined before it in this document \
+                         (or that contains the alias)",
+                    ));
+                };
+                self.alias.0 += a.size;
+                let used = self.alias.0;
+                if used.nodes > self.budget.max_alias_nodes
+                    || used.bytes > self.budget.max_alias_bytes
+                {
+                    return Err(err_at(
+                        p,
                         format!(
-                            "aliases expand to more than {} nodes (a YAML \"billion laughs\" bomb?)",
-                            self.budget.max_alias_nodes
+                            "aliases expand to more than {} nodes or {} MiB \
+                             (a YAML \"billion laughs\" bomb?)",
+                            self.budget.max_alias_nodes,
+                            self.budget.max_alias_bytes / (1024 * 1024)
                         ),
                     ));
                 }
-                // The alias is used where it stands: point at the alias, not the anchor.
-                let s = Spans {
-                    pos: pos(&span),
-                    children: s.children,
-                };
-                self.push_value(v, s, 0, n, false, &span)?;
+                let (value, children, size) = (a.value.clone(), a.spans.children.clone(), a.size);
+                if self.wants_key() {
+                    let key = alias_key(&value).map_err(|m| err_at(p, m))?;
+                    self.set_key(Key::Name(key, p), size);
+                    return Ok(());
+                }
+                // The alias node stands where it is used; what it holds keeps
+                // the positions where that text is written (the anchor).
+                self.push_value(value, Spans { pos: p, children }, 0, size)?;
             }
             Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
         }
         Ok(())
     }
 
-    fn check_depth(&self, span: &Span) -> Result<(), YamlError> {
-        if self.stack.len() >= self.budget.max_depth {
-            return Err(Self::err(
-                span,
-                format!("nesting deeper than {} levels", self.budget.max_depth),
-            ));
+    fn remember(&mut self, anchor: usize, value: &Value, spans: &Spans, size: Size) {
+        self.anchors.insert(
+            anchor,
+            Anchored {
+                value: value.clone(),
+                spans: spans.clone(),
+                size,
+            },
+        );
+    }
+
+    fn set_key(&mut self, k: Key, s: Size) {
+        if let Some(Frame::Map { key, size, .. }) = self.stack.last_mut() {
+            *key = Some(k);
+            *size += s;
         }
-        Ok(())
     }
 
     /// Places a finished node into its parent (or closes the document).
@@ -261,72 +430,58 @@ impl Builder {
         value: Value,
         spans: Spans,
         anchor: usize,
-        nodes: usize,
-        is_merge_key: bool,
-        span: &Span,
+        size: Size,
     ) -> Result<(), YamlError> {
         if anchor != 0 {
-            self.anchors
-                .insert(anchor, (value.clone(), spans.clone(), nodes));
+            self.remember(anchor, &value, &spans, size);
         }
         match self.stack.last_mut() {
-            None => self.docs.push(Document { value, spans }),
+            None => {
+                self.docs.push(Document {
+                    index: self.next_index,
+                    value,
+                    spans,
+                });
+                self.next_index += 1;
+            }
             Some(Frame::Seq {
                 items,
                 spans: ss,
-                nodes: n,
+                size: n,
                 ..
             }) => {
                 items.push(value);
                 ss.push(spans);
-                *n += nodes;
+                *n += size;
             }
             Some(Frame::Map {
                 map,
                 spans: ms,
-                merges,
                 key,
-                nodes: n,
+                size: n,
                 ..
             }) => {
-                *n += nodes;
+                *n += size;
                 match key.take() {
-                    None => {
-                        if !matches!(value, Value::Object(_) | Value::Array(_)) || is_merge_key {
-                            *key = Some((key_string(&value), spans.pos, is_merge_key));
-                        } else {
-                            return Err(Self::err(
-                                span,
-                                "complex mapping keys are not supported by Kubernetes",
-                            ));
-                        }
-                    }
-                    Some((_, _, true)) => match value {
-                        Value::Object(_) => merges.push((value, spans)),
-                        Value::Array(items) => {
-                            let subspans = match spans.children {
-                                SpanChildren::Seq(s) => s,
-                                _ => Vec::new(),
-                            };
-                            let mut sub = subspans.into_iter();
-                            for item in items {
-                                let s = sub.next().unwrap_or_default();
-                                if !item.is_object() {
-                                    return Err(Self::err(span, "merge key `<<` needs mappings"));
-                                }
-                                merges.push((item, s));
-                            }
-                        }
-                        _ => return Err(Self::err(span, "merge key `<<` needs a mapping")),
-                    },
-                    Some((k, kpos, false)) => {
-                        let child = Spans {
-                            pos: kpos,
-                            children: spans.children,
-                        };
-                        ms.push((k.as_str().into(), child));
+                    Some(Key::Name(k, kpos)) => {
+                        ms.push((
+                            k.as_str().into(),
+                            Spans {
+                                pos: kpos,
+                                children: spans.children,
+                            },
+                        ));
+                        // Duplicate keys: the last one wins, as in go-yaml's
+                        // non-strict decoding that kubectl uses; spans are
+                        // looked up from the end, so they agree.
                         map.insert(k, value);
                     }
+                    Some(Key::Merge) => {
+                        let at = spans.pos;
+                        merge(map, ms, value, spans).map_err(|m| err_at(at, m))?;
+                    }
+                    // Keys are set by scalars and aliases before any value.
+                    None => {}
                 }
             }
         }
@@ -334,32 +489,67 @@ impl Builder {
     }
 }
 
-/// `<<` semantics: keys written in the mapping win; among merged mappings,
-/// the first listed wins.
-fn apply_merges(
+/// A JSON key from an aliased scalar (its float spelling is already lost).
+fn alias_key(v: &Value) -> Result<String, String> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Null => Err("mapping key is null: Kubernetes cannot read this".into()),
+        _ => Err("a mapping or sequence used as a mapping key: Kubernetes cannot read this".into()),
+    }
+}
+
+/// go-yaml v2 `<<` semantics: the merge happens where `<<` stands, so merged
+/// keys replace keys written above it and keys written below replace them;
+/// in `<<: [*a, *b]` the lists are applied from the last, so `a` wins.
+fn merge(
     map: &mut Map<String, Value>,
     spans: &mut Vec<(Box<str>, Spans)>,
-    merges: Vec<(Value, Spans)>,
-) {
-    for (value, mspans) in merges {
-        let Value::Object(m) = value else { continue };
-        let mut children = match mspans.children {
-            SpanChildren::Map(c) => c,
-            _ => Vec::new(),
-        };
-        for (k, v) in m {
-            if map.contains_key(&k) {
-                continue;
-            }
-            let s = children
-                .iter_mut()
-                .rev()
-                .find(|(ck, _)| **ck == *k)
-                .map(|(_, s)| std::mem::take(s))
-                .unwrap_or_default();
-            spans.push((k.as_str().into(), s));
-            map.insert(k, v);
+    value: Value,
+    vspans: Spans,
+) -> Result<(), &'static str> {
+    match value {
+        Value::Object(m) => {
+            merge_map(map, spans, m, vspans.children);
+            Ok(())
         }
+        Value::Array(items) => {
+            if !items.iter().all(Value::is_object) {
+                return Err(MERGE_NEEDS_MAP);
+            }
+            let mut item_spans = match vspans.children {
+                SpanChildren::Seq(s) => s,
+                _ => Vec::new(),
+            };
+            item_spans.resize_with(items.len(), Spans::default);
+            for (item, s) in items.into_iter().zip(item_spans).rev() {
+                if let Value::Object(m) = item {
+                    merge_map(map, spans, m, s.children);
+                }
+            }
+            Ok(())
+        }
+        _ => Err(MERGE_NEEDS_MAP),
+    }
+}
+
+fn merge_map(
+    map: &mut Map<String, Value>,
+    spans: &mut Vec<(Box<str>, Spans)>,
+    m: Map<String, Value>,
+    children: SpanChildren,
+) {
+    // Index the merged mapping's spans once (the last of duplicates wins)
+    // so that a large merged mapping costs linear time, not quadratic.
+    let mut by_key: HashMap<Box<str>, Spans> = match children {
+        SpanChildren::Map(c) => c.into_iter().collect(),
+        _ => HashMap::new(),
+    };
+    for (k, v) in m {
+        let s = by_key.remove(k.as_str()).unwrap_or_default();
+        spans.push((k.as_str().into(), s));
+        map.insert(k, v);
     }
 }
 
@@ -370,9 +560,14 @@ mod tests {
     use serde_json::json;
 
     fn one(text: &str) -> Document {
-        let (mut docs, err) = parse_stream(text, Budget::default());
-        assert!(err.is_none(), "{err:?}");
+        let (mut docs, errs) = parse_all(text, Budget::default());
+        assert!(errs.is_empty(), "{errs:?}");
         docs.remove(0)
+    }
+
+    fn at(d: &Document, path: &str) -> (u32, u32) {
+        let p = d.spans.locate(&FieldPath::parse(path));
+        (p.line, p.column)
     }
 
     #[test]
@@ -382,35 +577,138 @@ mod tests {
             d.value,
             json!({"a": {"b": true, "mode": 420, "q": "yes", "list": ["x", 12]}})
         );
-        let p = d.spans.locate(&FieldPath::parse("a.mode"));
-        assert_eq!((p.line, p.column), (3, 3));
-        let p = d.spans.locate(&FieldPath::parse("a.list[1]"));
-        assert_eq!((p.line, p.column), (7, 5));
+        assert_eq!(at(&d, "a.mode"), (3, 3));
+        assert_eq!(at(&d, "a.list[1]"), (7, 5));
     }
 
     #[test]
-    fn merge_keys_and_anchors() {
+    fn quoted_and_tagged_scalars() {
+        let d = one(concat!(
+            "a: 'on'\nb: \"0644\"\nc: !!str yes\nd: !!int \"0644\"\n",
+            "e: !custom 12\nf: |\n  yes\ng: >-\n  0644\n"
+        ));
+        assert_eq!(
+            d.value,
+            json!({"a": "on", "b": "0644", "c": "yes", "d": 420, "e": "12",
+                   "f": "yes\n", "g": "0644"})
+        );
+        let (_, errs) = parse_all("a: !!int abc\n", Budget::default());
+        assert_eq!(errs[0].line, 1);
+        assert!(errs[0].message.contains("!!int"), "{errs:?}");
+    }
+
+    /// sigs.k8s.io/yaml stringifies typed keys; null keys are an error.
+    #[test]
+    fn keys_as_kubernetes_writes_them() {
+        let d = one("on: 1\n80: http\n0x10: a\n1.5: b\n'on': d\nno: e\n");
+        assert_eq!(
+            d.value,
+            json!({"true": 1, "80": "http", "16": "a", "1.5": "b", "on": "d", "false": "e"})
+        );
+        // `on` and `yes` both become "true": the last one wins.
+        let d = one("on: 1\nyes: 2\n");
+        assert_eq!(d.value, json!({"true": 2}));
+        for bad in ["~: x\n", "? [a]\n: x\n", "{a: 1}: x\n"] {
+            let (_, errs) = parse_all(bad, Budget::default());
+            assert_eq!(errs.len(), 1, "{bad:?}: {errs:?}");
+            assert!(errs[0].message.contains("Kubernetes cannot"), "{errs:?}");
+        }
+    }
+
+    #[test]
+    fn duplicate_keys_keep_the_last_value_and_its_line() {
+        let d = one("a: 1\nb: 2\na: 3\n");
+        assert_eq!(d.value, json!({"a": 3, "b": 2}));
+        assert_eq!(at(&d, "a"), (3, 1));
+    }
+
+    /// go-yaml v2 decode.go `mapping()`: `d.merge()` runs where `<<` stands,
+    /// so it overrides keys above it and is overridden by keys below it.
+    #[test]
+    fn merge_keys_are_positional_like_go_yaml_v2() {
         let d = one("base: &b {x: 1, z: 2}\nother:\n  <<: *b\n  z: 3\n");
         assert_eq!(d.value["other"], json!({"x": 1, "z": 3}));
+        let d = one("base: &b {x: 1, z: 2}\nother:\n  z: 3\n  <<: *b\n");
+        assert_eq!(d.value["other"], json!({"x": 1, "z": 2}));
+        // A list of maps: the first listed wins ("step backwards").
+        let d = one("a: &a {k: a, only_a: 1}\nb: &b {k: b, only_b: 1}\nc:\n  <<: [*a, *b]\n");
+        assert_eq!(d.value["c"], json!({"k": "a", "only_a": 1, "only_b": 1}));
+        // An inline mapping merges too; a quoted "<<" is an ordinary key.
+        let d = one("c:\n  <<: {k: 1}\n  \"<<\": 2\n");
+        assert_eq!(d.value["c"], json!({"k": 1, "<<": 2}));
+        // Merged keys point at where their text is written (the anchor).
+        let d = one("base: &b\n  x: 1\nother:\n  <<: *b\n");
+        assert_eq!(at(&d, "other.x"), (2, 3));
+        for bad in ["a: &a 1\nb:\n  <<: *a\n", "b:\n  <<: [x]\n", "b:\n  <<:\n"] {
+            let (_, errs) = parse_all(bad, Budget::default());
+            assert!(
+                errs.first()
+                    .is_some_and(|e| e.message.contains("map merge requires")),
+                "{bad:?}: {errs:?}"
+            );
+        }
     }
 
     #[test]
-    fn multi_document_and_error_keeps_earlier_docs() {
-        let (docs, err) = parse_stream("a: 1\n---\nb: 2\n---\nc: [\n", Budget::default());
+    fn anchors_are_per_document_and_aliases_point_at_the_alias() {
+        let d = one("a: &x {k: 1}\nb: *x\n");
+        assert_eq!(d.value["b"], json!({"k": 1}));
+        assert_eq!(at(&d, "b"), (2, 1));
+        assert_eq!(at(&d, "b.k"), (1, 8));
+        let (docs, errs) = parse_all("a: &x 1\n---\nb: *x\n", Budget::default());
+        assert_eq!(docs.len(), 1);
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].line, 3);
+        assert!(errs[0].message.contains("anchor"), "{errs:?}");
+    }
+
+    #[test]
+    fn multi_document_and_error_keeps_earlier_and_later_docs() {
+        let text = "a: 1\n---\nb: 2\n---\nc: [\n---\nd: 4\n";
+        let (docs, errs) = parse_all(text, Budget::default());
+        let values: Vec<_> = docs.iter().map(|d| (d.index, d.value.clone())).collect();
+        assert_eq!(
+            values,
+            vec![
+                (0, json!({"a": 1})),
+                (1, json!({"b": 2})),
+                (3, json!({"d": 4}))
+            ]
+        );
+        assert_eq!(errs.len(), 1);
+        assert_eq!(errs[0].line, 6, "{errs:?}");
+        // Positions after the resumed point are absolute lines of the file.
+        assert_eq!(at(&docs[2], "d"), (7, 1));
+    }
+
+    #[test]
+    fn several_bad_documents_are_each_reported() {
+        let text = "a: [\n---\nb: 1\n---\nc: {\n---\nd: 2\n";
+        let (docs, errs) = parse_all(text, Budget::default());
         assert_eq!(docs.len(), 2);
-        let e = err.expect("syntax error");
-        assert!(e.line >= 5, "{e:?}");
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert_eq!(docs[1].index, 3);
     }
 
     #[test]
     fn deep_nesting_is_an_error_not_a_crash() {
-        let text = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-        let (_, err) = parse_stream(&text, Budget::default());
-        let e = err.expect("depth error");
-        assert!(
-            e.message.contains("nesting") || e.message.contains("recursion"),
-            "{e:?}"
-        );
+        for text in [
+            format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)),
+            format!("{}x{}", "{a: ".repeat(10_000), "}".repeat(10_000)),
+            format!("{}x\n", "- ".repeat(10_000)),
+        ] {
+            let (docs, errs) = parse_all(&text, Budget::default());
+            assert!(docs.is_empty());
+            // saphyr stops flow collections itself ("recursion limit
+            // exceeded"); our budget stops block ones.
+            assert!(
+                errs[0].message.contains("nesting deeper") || errs[0].message.contains("recursion"),
+                "{errs:?}"
+            );
+        }
+        // Within the budget is fine.
+        let ok = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(parse_all(&ok, Budget::default()).1.is_empty());
     }
 
     #[test]
@@ -422,7 +720,30 @@ mod tests {
                 "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
             ));
         }
-        let (_, err) = parse_stream(&t, Budget::default());
-        assert!(err.expect("alias bomb").message.contains("billion"));
+        let (_, errs) = parse_all(&t, Budget::default());
+        assert!(errs[0].message.contains("billion"), "{errs:?}");
+    }
+
+    #[test]
+    fn one_long_string_aliased_many_times_is_bounded() {
+        let mut t = format!("a: &a \"{}\"\nb: [", "x".repeat(1024 * 1024));
+        t.push_str(&"*a, ".repeat(100));
+        t.push_str("]\n");
+        let (_, errs) = parse_all(&t, Budget::default());
+        assert!(errs[0].message.contains("billion"), "{errs:?}");
+    }
+
+    #[test]
+    fn merge_with_many_keys_is_linear() {
+        let mut t = String::from("a: &a\n");
+        for i in 0..50_000 {
+            t.push_str(&format!("  k{i}: {i}\n"));
+        }
+        t.push_str("b:\n  <<: *a\n");
+        let start = std::time::Instant::now();
+        let d = one(&t);
+        assert_eq!(d.value["b"].as_object().map(|m| m.len()), Some(50_000));
+        assert_eq!(at(&d, "b.k49999"), (50_001, 3));
+        assert!(start.elapsed().as_secs() < 20);
     }
 }
