@@ -84,7 +84,7 @@ pub fn parse_date(s: &str) -> Result<Date, String> {
         return Err(format!("invalid date '{s}': expected YYYY-MM-DD"));
     }
     s.parse::<Date>()
-        .map_err(|e| format!("invalid date '{s}': {e}"))
+        .map_err(|_| format!("invalid date '{s}': no such day (expected YYYY-MM-DD)"))
 }
 
 /// A problem in a config that parsed, at a field path inside the file

@@ -19,6 +19,7 @@ pub mod baseline;
 pub mod config;
 pub mod ignore;
 pub mod select;
+pub mod settings;
 pub mod suggest;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -32,6 +33,7 @@ pub use baseline::{Baseline, BaselineEntry, BaselineFile};
 pub use config::{Config, ConfigProblem, IgnoreEntry};
 pub use ignore::{FileBase, IgnoreRule};
 pub use select::Selection;
+pub use settings::{Overrides, Settings, settings};
 
 /// Everything that decides what one scan reports.
 #[derive(Clone, Debug)]

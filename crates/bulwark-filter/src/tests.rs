@@ -480,3 +480,75 @@ fn waivers_apply_in_order_annotation_config_baseline() {
         "waived findings are not baselined"
     );
 }
+
+#[test]
+fn command_line_replaces_config_values() {
+    let cfg = Config {
+        fail_on: Some(Severity::High),
+        severity: Some(Severity::Medium),
+        skip_rules: vec!["host-network".into()],
+        strict: vec!["privileged-container".into()],
+        ..Config::default()
+    };
+    let loc = |p: &FieldPath| format!(".bulwark.yaml:{p}");
+    let s = settings(
+        &Overrides::default(),
+        Some(&cfg),
+        &loc,
+        &catalog(),
+        FileBase::default(),
+        today(),
+    )
+    .unwrap();
+    assert_eq!(s.fail_on, Some(Severity::High));
+    assert_eq!(s.filter.selection.min_severity, Some(Severity::Medium));
+    assert!(s.filter.selection.skip_rules.contains("host-network"));
+    assert!(s.filter.strict.contains("privileged-container"));
+
+    let cli = Overrides {
+        fail_on: Some(Severity::Low),
+        severity: Some(Severity::Info),
+        skip_rules: vec!["image-latest-tag".into()],
+        ..Overrides::default()
+    };
+    let s = settings(
+        &cli,
+        Some(&cfg),
+        &loc,
+        &catalog(),
+        FileBase::default(),
+        today(),
+    )
+    .unwrap();
+    assert_eq!(s.fail_on, Some(Severity::Low));
+    assert_eq!(s.filter.selection.min_severity, Some(Severity::Info));
+    assert_eq!(
+        s.filter.selection.skip_rules.iter().collect::<Vec<_>>(),
+        ["image-latest-tag"]
+    );
+}
+
+#[test]
+fn settings_report_every_unknown_id_with_its_place() {
+    let cfg = Config {
+        ignore: vec![entry("privileged-containers", None)],
+        ..Config::default()
+    };
+    let cli = Overrides {
+        rules: vec!["host-netwrok".into()],
+        ..Overrides::default()
+    };
+    let loc = |p: &FieldPath| format!(".bulwark.yaml:{p}");
+    let errs = settings(
+        &cli,
+        Some(&cfg),
+        &loc,
+        &catalog(),
+        FileBase::default(),
+        today(),
+    )
+    .unwrap_err();
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert!(errs[0].contains("'host-netwrok'") && errs[0].contains("'host-network'"));
+    assert!(errs[1].starts_with(".bulwark.yaml:ignore[0].rule: unknown rule"));
+}

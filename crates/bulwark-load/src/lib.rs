@@ -5,6 +5,7 @@
 //! as objects, a [`Skipped`] entry with a reason, or an [`InputError`] with
 //! file:line:column; one bad input never stops the others.
 
+pub mod config;
 pub mod objects;
 pub mod render;
 pub mod scalar;

@@ -57,9 +57,71 @@ pub struct ScanArgs {
     /// Write the report to FILE instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
-    /// Exit 1 when a finding at or above this severity remains.
-    #[arg(long)]
+    /// Exit 1 when a reported finding is at or above this severity
+    /// (default: never). Exit 2, which wins, when an input could not be read.
+    #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Skip files larger than this (bytes; K, M, G suffixes are powers of 1024).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_file_size: Option<u64>,
+}
+
+/// Which findings are reported, waived or baselined.
+#[derive(clap::Args, Debug, Default)]
+pub struct FilterArgs {
+    /// Report findings at or above this severity.
+    #[arg(long, value_name = "SEVERITY")]
+    pub severity: Option<Severity>,
+    /// Report only this rule (repeatable, or comma-separated).
+    #[arg(long = "rule", value_name = "ID", value_delimiter = ',')]
+    pub rules: Vec<String>,
+    /// Do not report this rule (repeatable, or comma-separated).
+    #[arg(long = "skip-rule", value_name = "ID", value_delimiter = ',')]
+    pub skip_rules: Vec<String>,
+    /// Report only rules of this category (repeatable, or comma-separated).
+    #[arg(long = "category", value_name = "CAT", value_delimiter = ',')]
+    pub categories: Vec<String>,
+    /// Config file (default: the nearest .bulwark.yaml or .bulwark.yml
+    /// upward from the first scanned path).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Use no config file.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Report only findings that are not in this baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Write the findings of this scan (after annotations and config
+    /// ignores) as a baseline file.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// List suppressed findings, and what waived each, on standard error.
+    #[arg(long)]
+    pub show_suppressed: bool,
+}
+
+/// Parses `1048576`, `512K`, `64M`, `1G` (also `64MiB`, `64MB`: powers of 1024).
+fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let upper = t.to_ascii_uppercase();
+    let body = upper
+        .strip_suffix("IB")
+        .or_else(|| upper.strip_suffix('B'))
+        .unwrap_or(&upper);
+    let (num, mult) = match body.char_indices().last() {
+        Some((i, 'K')) => (&body[..i], 1u64 << 10),
+        Some((i, 'M')) => (&body[..i], 1 << 20),
+        Some((i, 'G')) => (&body[..i], 1 << 30),
+        _ => (body, 1),
+    };
+    num.trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("invalid size '{s}' (expected bytes, or a number with K, M or G)"))
 }
 
 pub fn run(cli: Cli) -> Result<u8, String> {
@@ -87,18 +149,33 @@ pub fn run(cli: Cli) -> Result<u8, String> {
             let cat = pipeline::catalog();
             let r = cat
                 .get(&rule_id)
-                .ok_or_else(|| format!("unknown rule '{rule_id}' (see `bulwark rules`)"))?;
-            println!(
-                "{} ({})\n\n{}\n\nRemediation:\n{}",
-                r.id, r.severity, r.description, r.remediation
-            );
+                .ok_or_else(|| bulwark_filter::suggest::unknown_rule(&rule_id, &cat))?;
+            print!("{}", crate::explain::text(r));
             Ok(0)
         }
     }
 }
 
 fn scan(a: ScanArgs) -> Result<u8, String> {
-    let report = pipeline::scan(&a.paths, &LoadOptions::default());
+    let f = &a.filter;
+    let overrides = bulwark_filter::Overrides {
+        severity: f.severity,
+        fail_on: a.fail_on,
+        rules: f.rules.clone(),
+        skip_rules: f.skip_rules.clone(),
+        categories: f.categories.clone(),
+    };
+    let sources = pipeline::FilterSources {
+        config: f.config.as_deref(),
+        no_config: f.no_config,
+        baseline: f.baseline.as_deref(),
+    };
+    let settings = pipeline::settings(&a.paths, &overrides, &sources)?;
+    let mut load = LoadOptions::default();
+    if let Some(n) = a.max_file_size {
+        load.max_file_size = n;
+    }
+    let pipeline::Scan { report, outcome } = pipeline::scan(&a.paths, &load, &settings.filter);
     let format = match a.format {
         OutFormat::Table => Format::Table,
         OutFormat::Json => Format::Json,
@@ -116,10 +193,19 @@ fn scan(a: ScanArgs) -> Result<u8, String> {
                 .map_err(|e| e.to_string())?;
         }
     }
+    crate::waivers::print_notices(&outcome);
+    if f.show_suppressed {
+        crate::waivers::print_suppressed(&outcome);
+    }
+    if let Some(p) = &f.write_baseline {
+        crate::waivers::write_baseline(&outcome, p)?;
+    }
+    // 2 wins over 1: a scan that could not read all its inputs is incomplete,
+    // whatever it found in the rest.
     if !report.summary.errors.is_empty() {
         return Ok(2);
     }
-    if let Some(t) = a.fail_on
+    if let Some(t) = settings.fail_on
         && report.findings.iter().any(|f| f.severity >= t)
     {
         return Ok(1);

@@ -2,7 +2,9 @@
 //! lives here.
 
 mod cli;
+mod explain;
 mod pipeline;
+mod waivers;
 
 use std::process::ExitCode;
 

@@ -1,6 +1,10 @@
 //! Wires sources, analyzers, filters and renderers into one scan.
 
+use std::path::{Path, PathBuf};
+
 use bulwark_core::{Analyzer, Catalog, Inventory, Severity, finding::sort_findings};
+use bulwark_filter::{Config, FileBase, Filter, Outcome, Overrides, Settings};
+use bulwark_load::config::{ConfigFile, find_config, read_config};
 use bulwark_load::{LoadOptions, Loaded};
 use bulwark_report::{Report, Summary, Tool};
 
@@ -13,16 +17,94 @@ pub fn catalog() -> Catalog {
     Catalog::from_analyzers(&analyzers())
 }
 
-/// Loads `paths` and runs every analyzer over them.
-pub fn scan(paths: &[std::path::PathBuf], opts: &LoadOptions) -> Report {
+/// Where the filter settings of a scan come from, besides the command line.
+#[derive(Debug, Default)]
+pub struct FilterSources<'a> {
+    /// `--config FILE`; when absent the config is looked for upward from the
+    /// first scanned path (the working directory for stdin).
+    pub config: Option<&'a Path>,
+    /// `--no-config`: use no config file at all.
+    pub no_config: bool,
+    pub baseline: Option<&'a Path>,
+}
+
+/// Reads the config and baseline and merges them with the command line.
+/// Any problem is a usage error (exit 2) with every message in it.
+pub fn settings(
+    paths: &[PathBuf],
+    cli: &Overrides,
+    src: &FilterSources<'_>,
+) -> Result<Settings, String> {
+    let catalog = catalog();
+    let config = load_config(paths, src)?;
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let file_base = FileBase {
+        config_dir: config.as_ref().map(|c| c.dir().to_path_buf()),
+        cwd,
+    };
+    let locate = |p: &bulwark_core::FieldPath| match &config {
+        Some(c) => c.locate(p),
+        None => p.to_string(),
+    };
+    let mut s = bulwark_filter::settings(
+        cli,
+        config.as_ref().map(|c| &c.value),
+        &locate,
+        &catalog,
+        file_base,
+        bulwark_filter::today_utc(),
+    )
+    .map_err(|errs| errs.join("\n"))?;
+    if let Some(b) = src.baseline {
+        let text = std::fs::read_to_string(b)
+            .map_err(|e| format!("{}: cannot read baseline: {e}", b.display()))?;
+        let file = bulwark_filter::BaselineFile::parse(&text)
+            .map_err(|e| format!("{}: {e}", b.display()))?;
+        s.filter.baseline = Some(file);
+    }
+    Ok(s)
+}
+
+fn load_config(
+    paths: &[PathBuf],
+    src: &FilterSources<'_>,
+) -> Result<Option<ConfigFile<Config>>, String> {
+    let path = match src.config {
+        Some(p) => Some(std::fs::canonicalize(p).map_err(|e| format!("{}: {e}", p.display()))?),
+        None if src.no_config => None,
+        None => {
+            let start = paths
+                .iter()
+                .find(|p| p.as_os_str() != "-" && p.exists())
+                .cloned()
+                .unwrap_or_else(|| PathBuf::from("."));
+            find_config(&start).map_err(|e| e.to_string())?
+        }
+    };
+    path.map(|p| read_config::<Config>(&p).map_err(|e| e.to_string()))
+        .transpose()
+}
+
+/// A finished scan: the report, and what the filter waived and noticed.
+pub struct Scan {
+    pub report: Report,
+    /// The filter's verdict; its `reported` findings moved into the report.
+    pub outcome: Outcome,
+}
+
+/// Loads `paths`, runs every analyzer over them and filters the findings.
+pub fn scan(paths: &[PathBuf], opts: &LoadOptions, filter: &Filter) -> Scan {
     let Loaded { resources, summary } = bulwark_load::load_paths(paths, opts);
     let inv = Inventory::new(resources);
     let analyzers = analyzers();
+    let catalog = Catalog::from_analyzers(&analyzers);
     let mut findings = Vec::new();
     for a in &analyzers {
         a.analyze(&inv, &mut findings);
     }
     sort_findings(&mut findings);
+    let mut outcome = filter.apply(&inv, &catalog, findings);
+    let findings = std::mem::take(&mut outcome.reported);
     let mut by_severity = std::collections::BTreeMap::new();
     for s in Severity::ALL {
         by_severity.insert(s, 0);
@@ -30,7 +112,7 @@ pub fn scan(paths: &[std::path::PathBuf], opts: &LoadOptions) -> Report {
     for f in &findings {
         *by_severity.entry(f.severity).or_insert(0) += 1;
     }
-    Report {
+    let report = Report {
         tool: Tool {
             name: "bulwark",
             version: env!("CARGO_PKG_VERSION"),
@@ -40,10 +122,11 @@ pub fn scan(paths: &[std::path::PathBuf], opts: &LoadOptions) -> Report {
             objects: inv.len(),
             skipped: summary.skipped,
             errors: summary.errors,
-            suppressed: 0,
+            suppressed: outcome.suppressed.len(),
             by_severity,
         },
         findings,
-        catalog: Catalog::from_analyzers(&analyzers),
-    }
+        catalog,
+    };
+    Scan { report, outcome }
 }
