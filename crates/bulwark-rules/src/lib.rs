@@ -5,6 +5,13 @@
 //! shapes are written once here; a rule only says what it looks for.
 
 pub mod check;
+pub mod deprecated;
+pub mod images;
+pub mod ingress;
+pub mod namespaces;
+pub mod secrets;
+pub mod service_accounts;
+pub mod services;
 pub mod workload;
 
 use bulwark_core::{Analyzer, Finding, Inventory, PodView, RuleMeta};
@@ -16,6 +23,13 @@ pub use check::{Check, CheckFn, Emit};
 pub fn checks() -> Vec<&'static Check> {
     let mut v: Vec<&'static Check> = Vec::new();
     v.extend(workload::CHECKS);
+    v.extend(images::CHECKS);
+    v.extend(service_accounts::CHECKS);
+    v.extend(secrets::CHECKS);
+    v.extend(namespaces::CHECKS);
+    v.extend(services::CHECKS);
+    v.extend(ingress::CHECKS);
+    v.extend(deprecated::CHECKS);
     v
 }
 
