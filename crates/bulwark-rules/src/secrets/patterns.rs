@@ -6,6 +6,9 @@
 //! sops `ENC[…]`, `vault:…`, `ref+…`, AWS Secrets Manager / SSM ARNs),
 //! absolute file paths (the value names a file, it is not the secret),
 //! all-asterisk masks, and boolean or null words (`true`, `off`, `none`).
+//! A token that contains `EXAMPLE` (as AWS's documented sample keys do) is
+//! not taken as a known format, though a password-like name still reports
+//! it at the lower severity.
 //! Weak literals such as `changeme`, `password` or `xxx` **are** reported:
 //! whatever a manifest holds is what gets deployed, and default passwords are
 //! the first ones an attacker tries.
@@ -25,6 +28,9 @@ pub struct Hit<'a> {
     /// value (false, less certain).
     pub known_format: bool,
 }
+
+/// How an AWS access key id is named in messages (other rules look for it).
+pub const AWS_KEY_ID: &str = "an AWS access key id";
 
 struct Format {
     what: &'static str,
@@ -51,7 +57,7 @@ static FORMATS: LazyLock<Vec<Format>> = LazyLock::new(|| {
             r"(?i)-{2,}\s*BEGIN[ A-Z0-9]*PRIVATE KEY[ A-Z]*-{2,}",
         ),
         format(
-            "an AWS access key id",
+            AWS_KEY_ID,
             r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b",
         ),
         format(
@@ -131,14 +137,6 @@ pub fn token_hits(value: &str) -> Vec<Hit<'_>> {
         }
     }
     hits
-}
-
-/// Whether `value` holds an AWS access key id (then a 40-character value
-/// beside it is its secret key).
-pub fn has_aws_key_id(value: &str) -> bool {
-    token_hits(value)
-        .iter()
-        .any(|h| h.what == "an AWS access key id")
 }
 
 /// A value shaped like an AWS secret access key: 40 characters of base64
@@ -279,7 +277,7 @@ pub fn is_placeholder(value: &str) -> bool {
 /// password-like `key = value` lines.
 pub fn scan<'a>(key: &str, value: &'a str) -> Vec<Hit<'a>> {
     let mut hits = token_hits(value);
-    if hits.iter().any(|h| h.what == "an AWS access key id")
+    if hits.iter().any(|h| h.what == AWS_KEY_ID)
         && let Some(s) = aws_secret_key(value)
     {
         hits.push(Hit {

@@ -7,7 +7,7 @@ use bulwark_core::redact::redact;
 use bulwark_core::{ContainerView, FieldPath, Mappings, Resource, RuleMeta, Severity};
 use serde_json::Value;
 
-use super::patterns::{Hit, aws_secret_key, has_aws_key_id, scan};
+use super::patterns::{AWS_KEY_ID, Hit, aws_secret_key, scan};
 use crate::{Check, CheckFn, Emit};
 
 const REFERENCES: &[&str] = &[
@@ -48,21 +48,19 @@ fn text(v: &Value) -> Option<Cow<'_, str>> {
 /// 40-character value counts as an AWS secret key only beside an access key
 /// id (in the same container env or ConfigMap).
 fn report(entries: &[Entry<'_>], emit: &mut Emit<'_>, describe: impl Fn(&Entry<'_>) -> String) {
-    let aws_id_nearby = entries.iter().any(|e| has_aws_key_id(&e.value));
-    for e in entries {
-        let value: &str = &e.value;
-        let aws_secret = aws_id_nearby
-            .then(|| aws_secret_key(value))
-            .flatten()
-            .filter(|s| *s == value.trim());
-        let hits = match aws_secret {
-            Some(s) => vec![Hit {
+    let scanned: Vec<Vec<Hit<'_>>> = entries.iter().map(|e| scan(e.key, &e.value)).collect();
+    let aws_id_nearby = scanned.iter().flatten().any(|h| h.what == AWS_KEY_ID);
+    for (e, mut hits) in entries.iter().zip(scanned) {
+        if aws_id_nearby
+            && !hits.iter().any(|h| h.known_format)
+            && let Some(s) = aws_secret_key(&e.value).filter(|s| *s == e.value.trim())
+        {
+            hits = vec![Hit {
                 what: "an AWS secret access key (beside an access key id)",
                 secret: s,
                 known_format: true,
-            }],
-            None => scan(e.key, value),
-        };
+            }];
+        }
         if hits.is_empty() {
             continue;
         }
