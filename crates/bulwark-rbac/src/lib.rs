@@ -8,7 +8,9 @@
 //! grants nothing and is reported as an [`Issue`](model::Issue).
 
 pub mod authz;
+pub mod defaults;
 pub mod model;
+pub mod report;
 pub mod request;
 pub mod rule;
 pub mod selector;
