@@ -25,7 +25,7 @@ static DEFAULT_META: RuleMeta = RuleMeta {
         ```yaml\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n---\n# in the workload\nmetadata:\n  namespace: shop\n```",
     references: &["https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/"],
     mappings: Mappings {
-        cis: &["5.7.1", "5.7.4"],
+        cis: &["5.6.1", "5.6.4"],
         nsa: &["Network separation and hardening: Namespaces"],
         mitre: &[],
         pss: &[],

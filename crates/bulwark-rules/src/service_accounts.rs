@@ -231,3 +231,48 @@ fn check_default_sa(pod: &PodView<'_>, emit: &mut Emit<'_>) {
     };
     emit.at(path, format!("the pod {how}"));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bulwark_core::Origin;
+    use serde_json::json;
+
+    fn sa(ns: Option<&str>, name: &str) -> Resource {
+        let mut meta = json!({"name": name});
+        if let Some(ns) = ns {
+            meta["namespace"] = json!(ns);
+        }
+        Resource::new(
+            json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta}),
+            Origin::default(),
+            None,
+        )
+    }
+
+    #[test]
+    fn same_namespace_wins_and_ambiguity_finds_none() {
+        let inv = Inventory::new(vec![
+            sa(Some("shop"), "api"),
+            sa(Some("billing"), "api"),
+            sa(None, "worker"),
+            sa(Some("jobs"), "report"),
+        ]);
+        let sas = service_accounts(&inv);
+        let ns_of = |r: Option<&Resource>| r.map(|r| r.namespace().map(str::to_string));
+        assert_eq!(
+            ns_of(find_sa(&sas, Some("shop"), "api")),
+            Some(Some("shop".into()))
+        );
+        // Two candidates for a pod without namespace: no guess.
+        assert!(find_sa(&sas, None, "api").is_none());
+        // Either side without a namespace: the only one of that name.
+        assert_eq!(ns_of(find_sa(&sas, Some("shop"), "worker")), Some(None));
+        assert_eq!(
+            ns_of(find_sa(&sas, None, "report")),
+            Some(Some("jobs".into()))
+        );
+        // Both namespaced and different: not the pod's account.
+        assert!(find_sa(&sas, Some("shop"), "report").is_none());
+    }
+}
