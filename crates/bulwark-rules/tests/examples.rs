@@ -10,10 +10,20 @@ use bulwark_load::{LoadOptions, load_paths};
 use bulwark_rules::BuiltinRules;
 
 fn scan(dir: &str) -> Vec<Finding> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples").join(dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(dir);
     let loaded = load_paths(&[PathBuf::from(&root)], &LoadOptions::default());
-    assert!(loaded.summary.errors.is_empty(), "{:?}", loaded.summary.errors);
-    assert!(loaded.summary.skipped.is_empty(), "{:?}", loaded.summary.skipped);
+    assert!(
+        loaded.summary.errors.is_empty(),
+        "{:?}",
+        loaded.summary.errors
+    );
+    assert!(
+        loaded.summary.skipped.is_empty(),
+        "{:?}",
+        loaded.summary.skipped
+    );
     let mut out = Vec::new();
     BuiltinRules.analyze(&Inventory::new(loaded.resources), &mut out);
     out
@@ -28,7 +38,10 @@ fn insecure_example_triggers_every_builtin_rule() {
         .map(|r| r.id)
         .filter(|id| !fired.iter().any(|f| f == id))
         .collect();
-    assert!(missing.is_empty(), "rules never triggered by examples/insecure: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "rules never triggered by examples/insecure: {missing:?}"
+    );
 }
 
 #[test]
