@@ -13,6 +13,8 @@ mod host_port;
 mod privileged;
 mod probes;
 mod proc_mount;
+#[cfg(test)]
+mod pss_agreement;
 mod resources;
 mod root_filesystem;
 mod run_as_root;

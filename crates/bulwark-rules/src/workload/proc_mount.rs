@@ -16,7 +16,9 @@ static META: RuleMeta = RuleMeta {
         container's /proc (/proc/kcore, /proc/sys, /proc/sysrq-trigger and others). \
         `procMount: Unmasked` removes those masks, exposing kernel memory and tunables that \
         help an attacker escape or attack the node. Any value other than `Default` is \
-        reported, as the baseline Pod Security Standard forbids it.",
+        reported, as the baseline Pod Security Standard forbids it, except in pods with their \
+        own user namespace (`hostUsers: false`), where the standard allows it since v1.35: \
+        the unmasked /proc then belongs to an unprivileged user on the node.",
     remediation: "Remove `procMount` or set it to Default:\n\
         ```yaml\nsecurityContext:\n  procMount: Default\n```",
     references: &[PSS_DOC, SECURITY_CONTEXT_DOC],
@@ -38,6 +40,9 @@ pub static PROC_MOUNT_UNMASKED: Check = Check {
 };
 
 fn check(c: &ContainerView<'_>, emit: &mut Emit<'_>) {
+    if c.pod.field("hostUsers").0 == Some(&Value::Bool(false)) {
+        return;
+    }
     let (v, path) = lookup(c, Level::Container, "procMount");
     match v {
         None => {}

@@ -1,9 +1,8 @@
 //! `selinux-custom-options`.
 
-use bulwark_core::{ContainerView, Mappings, RuleMeta, Severity};
+use bulwark_core::{FieldPath, Mappings, PodView, RuleMeta, Severity};
 use serde_json::Value;
 
-use super::shape::{Level, lookup, whence};
 use super::{NSA_HARDENING, PSS_DOC, SECURITY_CONTEXT_DOC};
 use crate::{Check, CheckFn, Emit};
 
@@ -30,8 +29,9 @@ static META: RuleMeta = RuleMeta {
         privileged container) and `unconfined_t` switch confinement off and are reported as \
         high. The baseline Pod Security Standard allows only the types container_t, \
         container_init_t, container_kvm_t and container_engine_t, and no user or role; the \
-        `level` is free. A container's `seLinuxOptions` replaces the pod's as a whole, as the \
-        kubelet does.",
+        `level` is free. The pod's options are checked once (they label the pod sandbox and \
+        every container that sets none of its own), then each container's own, as the \
+        standard does.",
     remediation: "Remove `type`, `user` and `role` from `seLinuxOptions` (keep `level` if you \
         need a fixed MCS label):\n\
         ```yaml\nsecurityContext:\n  seLinuxOptions:\n    level: \"s0:c123,c456\"\n```",
@@ -50,13 +50,24 @@ static META: RuleMeta = RuleMeta {
 
 pub static SELINUX_CUSTOM_OPTIONS: Check = Check {
     meta: &META,
-    run: CheckFn::Container(check),
+    run: CheckFn::Pod(check),
 };
 
-fn check(c: &ContainerView<'_>, emit: &mut Emit<'_>) {
-    let (opts, path) = lookup(c, Level::Inherited, "seLinuxOptions");
-    let Some(opts) = opts else { return };
-    let from = whence(c, &path);
+fn check(p: &PodView<'_>, emit: &mut Emit<'_>) {
+    let (opts, path) = p.pod_sc("seLinuxOptions");
+    check_options(emit, opts, path, "the pod");
+    for c in p.containers() {
+        let (opts, path) = c.sc("seLinuxOptions");
+        check_options(emit, opts, path, &c.label());
+    }
+}
+
+/// Reports the type, user and role of one `seLinuxOptions`; `who` starts
+/// the message (`the pod`, `container "web"`).
+fn check_options(emit: &mut Emit<'_>, opts: Option<&Value>, path: FieldPath, who: &str) {
+    let Some(opts) = opts.filter(|o| o.is_object()) else {
+        return;
+    };
     let text = |k: &str| opts.get(k).and_then(Value::as_str).unwrap_or_default();
     let ty = text("type");
     if !ALLOWED_TYPES.contains(&ty) {
@@ -65,14 +76,13 @@ fn check(c: &ContainerView<'_>, emit: &mut Emit<'_>) {
         } else {
             META.severity
         };
-        let msg = format!("{} sets SELinux type {ty}{from}", c.label());
+        let msg = format!("{who} sets SELinux type {ty}");
         emit.at_severity(severity, path.key("type"), msg);
     }
     for key in ["user", "role"] {
         let v = text(key);
         if !v.is_empty() {
-            let msg = format!("{} sets SELinux {key} {v}{from}", c.label());
-            emit.at(path.key(key), msg);
+            emit.at(path.key(key), format!("{who} sets SELinux {key} {v}"));
         }
     }
 }

@@ -6,7 +6,8 @@ use serde_json::Value;
 use super::{NSA_HARDENING, PSS_DOC};
 use crate::{Check, CheckFn, Emit};
 
-/// The safe set of the baseline Pod Security Standard, newest version.
+/// The safe set of the baseline Pod Security Standard, newest version
+/// (v1.37: tcp_notsent_lowat and tcp_slow_start_after_idle joined it).
 const SAFE: &[&str] = &[
     "kernel.shm_rmid_forced",
     "net.ipv4.ip_local_port_range",
@@ -20,6 +21,8 @@ const SAFE: &[&str] = &[
     "net.ipv4.tcp_keepalive_probes",
     "net.ipv4.tcp_rmem",
     "net.ipv4.tcp_wmem",
+    "net.ipv4.tcp_notsent_lowat",
+    "net.ipv4.tcp_slow_start_after_idle",
 ];
 
 static META: RuleMeta = RuleMeta {
@@ -33,7 +36,8 @@ static META: RuleMeta = RuleMeta {
         safe set through by default (the baseline Pod Security Standard's list, newest version: \
         kernel.shm_rmid_forced, net.ipv4.ip_local_port_range, ip_unprivileged_port_start, \
         tcp_syncookies, ping_group_range, ip_local_reserved_ports, tcp_keepalive_time, \
-        tcp_fin_timeout, tcp_keepalive_intvl, tcp_keepalive_probes, tcp_rmem, tcp_wmem); \
+        tcp_fin_timeout, tcp_keepalive_intvl, tcp_keepalive_probes, tcp_rmem, tcp_wmem, \
+        tcp_notsent_lowat, tcp_slow_start_after_idle); \
         anything else needs the kubelet's `--allowed-unsafe-sysctls` and is reported. Names in \
         the slash form (`net/ipv4/tcp_syncookies`) are read as the kubelet reads them.",
     remediation: "Keep to the safe sysctls, or move the tuning to the node configuration:\n\
