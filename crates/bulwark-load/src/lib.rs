@@ -195,31 +195,54 @@ pub fn load_bytes(name: &str, bytes: &[u8], opts: &LoadOptions) -> Loaded {
 }
 
 /// Loads objects from YAML or JSON text that came from `name`.
+///
+/// Text whose first character is `{` is JSON, as kubectl decides: it must
+/// be valid JSON (a stream of values, as kubectl accepts), since YAML would
+/// let through what the API server refuses (`{"a": }`). Valid JSON is then
+/// read by the YAML reader for positions.
 pub fn load_str(name: &str, text: &str, opts: &LoadOptions) -> Loaded {
     let file: Arc<str> = Arc::from(name);
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let (docs, errs) = yaml::parse_all(text, opts.budget);
     let mut out = Loaded::default();
     out.summary.files = 1;
-    if !errs.is_empty() && docs.is_empty() && looks_like_json(text) {
-        // JSON is YAML, but YAML limits (a 1024-character implicit key, say)
-        // do not apply to JSON: let a JSON parser decide, and report its
-        // error, which is the clearer one for a JSON file.
-        match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(v) => objects::document_objects(
-                &file,
-                0,
-                v,
-                None,
-                &mut out.resources,
-                &mut out.summary.skipped,
+    let is_json = looks_like_json(text);
+    if is_json
+        && let Err(e) = serde_json::Deserializer::from_str(text)
+            .into_iter::<serde::de::IgnoredAny>()
+            .try_for_each(|v| v.map(drop))
+    {
+        out.summary.errors.push(InputError {
+            file: name.to_string(),
+            line: Some(e.line() as u32),
+            column: Some(e.column() as u32),
+            message: format!(
+                "invalid JSON (kubectl reads text that starts with `{{` as JSON): {e}"
             ),
-            Err(e) => out.summary.errors.push(InputError {
-                file: name.to_string(),
-                line: Some(e.line() as u32),
-                column: Some(e.column() as u32),
-                message: format!("invalid JSON: {e}"),
-            }),
+        });
+        return out;
+    }
+    let (docs, errs) = yaml::parse_all(text, opts.budget);
+    if is_json && !errs.is_empty() {
+        // Valid JSON the YAML reader refuses (an implicit key over 1024
+        // characters, or several values in a row): JSON values, no positions.
+        let values = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
+        for (i, v) in values.enumerate() {
+            match v {
+                Ok(v) => objects::document_objects(
+                    &file,
+                    i,
+                    v,
+                    None,
+                    &mut out.resources,
+                    &mut out.summary.skipped,
+                ),
+                Err(e) => out.summary.errors.push(InputError {
+                    file: name.to_string(),
+                    line: Some(e.line() as u32),
+                    column: Some(e.column() as u32),
+                    message: format!("invalid JSON: {e}"),
+                }),
+            }
         }
         return out;
     }
@@ -250,8 +273,9 @@ pub fn load_str(name: &str, text: &str, opts: &LoadOptions) -> Loaded {
     out
 }
 
+/// kubectl's test: JSON starts with `{`.
 fn looks_like_json(text: &str) -> bool {
-    matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['))
+    text.trim_start().starts_with('{')
 }
 
 /// 1-based line and column (in characters) of byte `offset`.
