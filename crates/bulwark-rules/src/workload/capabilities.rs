@@ -51,8 +51,9 @@ static NOT_DROPPED_META: RuleMeta = RuleMeta {
         NET_RAW on some runtimes). Few applications need any of them, and each one widens what \
         an attacker can do after a compromise: spoof packets, change file ownership, switch \
         users. Dropping ALL and adding back only what the process needs is the least-privilege \
-        baseline the restricted Pod Security Standard requires. Pods with `spec.os.name: \
-        windows` are skipped: the field does not exist there.",
+        baseline the restricted Pod Security Standard requires. A `drop` list that names every \
+        capability of the runtimes' default set (as Polaris accepts) leaves none and passes \
+        too. Pods with `spec.os.name: windows` are skipped: the field does not exist there.",
     remediation: "Drop every capability, then add back only what the process needs:\n\
         ```yaml\nsecurityContext:\n  capabilities:\n    drop: [\"ALL\"]\n    \
         add: [\"NET_BIND_SERVICE\"]   # only if it binds a port below 1024\n```",
@@ -74,31 +75,10 @@ pub static NOT_DROPPED: Check = Check {
     run: CheckFn::Container(check_dropped),
 };
 
-fn check_dropped(c: &ContainerView<'_>, emit: &mut Emit<'_>) {
-    if is_windows(&c.pod) {
-        return;
-    }
-    let dropped: Vec<_> = listed(c, "drop").collect();
-    if dropped.iter().any(|(n, _, _)| n == "ALL") {
-        return;
-    }
-    let (_, path) = c.sc("capabilities.drop");
-    let msg = if dropped.is_empty() {
-        format!("{} does not drop ALL capabilities", c.label())
-    } else {
-        let names: Vec<&str> = dropped.iter().map(|(_, raw, _)| *raw).collect();
-        format!(
-            "{} drops only {} instead of ALL capabilities",
-            c.label(),
-            names.join(", ")
-        )
-    };
-    emit.at(path, msg);
-}
-
-/// Capabilities the baseline Pod Security Standard lets a container add;
-/// any other is reported.
-const BASELINE_ALLOWED: &[&str] = &[
+/// The capabilities container runtimes grant by default (containerd and
+/// Docker; CRI-O's default set is a subset). A container that drops all of
+/// them ends with none, as if it dropped ALL.
+const RUNTIME_DEFAULT: &[&str] = &[
     "AUDIT_WRITE",
     "CHOWN",
     "DAC_OVERRIDE",
@@ -107,12 +87,48 @@ const BASELINE_ALLOWED: &[&str] = &[
     "KILL",
     "MKNOD",
     "NET_BIND_SERVICE",
+    "NET_RAW",
     "SETFCAP",
     "SETGID",
     "SETPCAP",
     "SETUID",
     "SYS_CHROOT",
 ];
+
+fn check_dropped(c: &ContainerView<'_>, emit: &mut Emit<'_>) {
+    if is_windows(&c.pod) {
+        return;
+    }
+    let dropped: Vec<String> = listed(c, "drop").map(|(n, _, _)| n).collect();
+    if dropped.iter().any(|n| n == "ALL") {
+        return;
+    }
+    let kept: Vec<&str> = RUNTIME_DEFAULT
+        .iter()
+        .copied()
+        .filter(|d| !dropped.iter().any(|n| n == d))
+        .collect();
+    if kept.is_empty() {
+        return;
+    }
+    let (_, path) = c.sc("capabilities.drop");
+    let msg = if dropped.is_empty() {
+        format!("{} does not drop ALL capabilities", c.label())
+    } else {
+        format!(
+            "{} does not drop ALL capabilities and keeps {}",
+            c.label(),
+            kept.join(", ")
+        )
+    };
+    emit.at(path, msg);
+}
+
+/// Whether the baseline Pod Security Standard lets a container add `cap`:
+/// any capability of the runtime default set except NET_RAW.
+fn baseline_allows(cap: &str) -> bool {
+    cap != "NET_RAW" && RUNTIME_DEFAULT.contains(&cap)
+}
 
 /// Capabilities with a known path out of the container or onto the node,
 /// with the severity of adding them and why. Others outside the baseline
@@ -234,7 +250,7 @@ fn danger(cap: &str) -> Option<(Severity, &'static str)> {
     if let Some((_, sev, why)) = DANGEROUS.iter().find(|(n, _, _)| *n == cap) {
         return Some((*sev, why));
     }
-    if BASELINE_ALLOWED.contains(&cap) {
+    if baseline_allows(cap) {
         return None;
     }
     Some((
@@ -274,5 +290,7 @@ mod tests {
         assert_eq!(danger("IPC_LOCK").map(|d| d.0), Some(Severity::Medium));
         assert_eq!(danger("NET_BIND_SERVICE"), None);
         assert_eq!(danger("CHOWN"), None);
+        assert!(!baseline_allows("NET_RAW"));
+        assert!(baseline_allows("SYS_CHROOT"));
     }
 }

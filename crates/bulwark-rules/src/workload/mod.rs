@@ -4,6 +4,8 @@
 //! shapes several rules share (a securityContext field that must or must not
 //! hold a value, a pod-level flag) are written once in [`shape`].
 
+#[cfg(test)]
+mod agreement;
 mod apparmor;
 mod capabilities;
 mod escalation;
@@ -13,8 +15,6 @@ mod host_port;
 mod privileged;
 mod probes;
 mod proc_mount;
-#[cfg(test)]
-mod pss_agreement;
 mod resources;
 mod root_filesystem;
 mod run_as_root;

@@ -1,0 +1,218 @@
+//! Acceptance tests against the fixtures of the projects that define the
+//! semantics (`../shared/corpora`):
+//!
+//! - Pod Security Admission, newest Kubernetes version: for every PSA check
+//!   that a workload rule covers, the rule fires on every `fail/` pod of
+//!   that check and stays silent on every `pass/` pod.
+//! - Polaris: for every Polaris check a workload rule covers, the rule fires
+//!   on every `failure*` file and on no `success*` file.
+//!
+//! Deliberate differences are listed, each with its reason.
+
+use std::path::{Path, PathBuf};
+
+use bulwark_core::{Analyzer, Inventory};
+use bulwark_load::{LoadOptions, load_file};
+
+use crate::BuiltinRules;
+
+const CORPORA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpora");
+
+/// The corpus directory `rel`, or `None` (with a note) when the corpora are
+/// not beside the repository; in CI their absence is a failure.
+fn corpus(rel: &str) -> Option<PathBuf> {
+    let dir = Path::new(CORPORA).join(rel);
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "corpus not found at {}",
+        dir.display()
+    );
+    eprintln!("skipped: corpus not found at {}", dir.display());
+    None
+}
+
+/// The files of a directory, sorted.
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    files
+}
+
+/// Checks one labelled fixture against the rules that cover it; returns
+/// a problem line when they disagree.
+fn judge(name: &str, file: &Path, rules: &[&str], must_fire: bool) -> Option<String> {
+    let ids = fired(file);
+    let hit: Vec<_> = ids
+        .iter()
+        .filter(|id| rules.contains(&id.as_str()))
+        .collect();
+    match (must_fire, hit.is_empty()) {
+        (true, true) => Some(format!("{name}: none of {rules:?} fired")),
+        (false, false) => Some(format!("{name}: must not fire but {hit:?} did")),
+        _ => None,
+    }
+}
+
+/// PSA check id (file stem without digits) -> the rules that cover it.
+const PSA_COVERS: &[(&str, &[&str])] = &[
+    (
+        "allowprivilegeescalation",
+        &["privilege-escalation-allowed"],
+    ),
+    ("apparmorprofile", &["apparmor-unconfined"]),
+    ("capabilities_baseline", &["dangerous-capabilities"]),
+    (
+        "capabilities_restricted",
+        &["capabilities-not-dropped", "dangerous-capabilities"],
+    ),
+    ("hostnamespaces", &["host-network", "host-pid", "host-ipc"]),
+    ("hostpathvolumes", &["host-path-volume"]),
+    ("hostports", &["host-port"]),
+    ("privileged", &["privileged-container"]),
+    ("procmount", &["proc-mount-unmasked"]),
+    ("runasnonroot", &["runs-as-root"]),
+    ("runasuser", &["runs-as-root"]),
+    ("seccompprofile_baseline", &["seccomp-unconfined"]),
+    ("seccompprofile_restricted", &["seccomp-unconfined"]),
+    ("selinuxoptions", &["selinux-custom-options"]),
+    ("sysctls", &["unsafe-sysctls"]),
+    ("windowshostprocess", &["windows-host-process"]),
+];
+
+/// Fixtures where we deliberately judge differently, and why.
+const PSA_DIFFERENCES: &[(&str, &str)] = &[
+    (
+        "baseline/fail/capabilities_baseline2",
+        "`chown` is CHOWN to the runtime, which the baseline allows; PSA compares names \
+         exactly, dangerous-capabilities judges the capability added",
+    ),
+    (
+        "baseline/fail/capabilities_baseline3",
+        "`CAP_CHOWN` is CHOWN, which the baseline allows (same reason)",
+    ),
+    (
+        "restricted/fail/capabilities_baseline2",
+        "as baseline/fail/capabilities_baseline2",
+    ),
+    (
+        "restricted/fail/capabilities_baseline3",
+        "as baseline/fail/capabilities_baseline3",
+    ),
+    (
+        "restricted/fail/capabilities_restricted3",
+        "drops ALL, then adds back only capabilities the baseline allows (CHOWN, SETUID…): \
+         neither missing drop ALL nor dangerous; the restricted level's add-only-\
+         NET_BIND_SERVICE rule is bulwark-pss's job",
+    ),
+];
+
+/// The newest `v1.N` directory of a level.
+fn newest(level: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(level)
+        .ok()?
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let minor: u32 = name.strip_prefix("v1.")?.parse().ok()?;
+            Some((minor, e.path()))
+        })
+        .max_by_key(|(m, _)| *m)
+        .map(|(_, p)| p)
+}
+
+/// The rule ids that fire on one fixture.
+fn fired(path: &Path) -> Vec<String> {
+    let loaded = load_file(path, &LoadOptions::default());
+    let inv = Inventory::new(loaded.resources);
+    let mut out = Vec::new();
+    BuiltinRules.analyze(&inv, &mut out);
+    out.into_iter().map(|f| f.rule_id.into_owned()).collect()
+}
+
+#[test]
+fn agrees_with_pod_security_admission_fixtures() {
+    let Some(root) = corpus("pod-security-admission/test/testdata") else {
+        return;
+    };
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for level in ["baseline", "restricted"] {
+        let dir = newest(&root.join(level)).expect("a v1.N directory");
+        for verdict in ["fail", "pass"] {
+            for file in files_in(&dir.join(verdict)) {
+                let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("");
+                let check = stem.trim_end_matches(|c: char| c.is_ascii_digit());
+                let Some((_, rules)) = PSA_COVERS.iter().find(|(c, _)| *c == check) else {
+                    continue;
+                };
+                let name = format!("{level}/{verdict}/{stem}");
+                if PSA_DIFFERENCES.iter().any(|(n, _)| *n == name) {
+                    continue;
+                }
+                checked += 1;
+                problems.extend(judge(&name, &file, rules, verdict == "fail"));
+            }
+        }
+    }
+    assert!(checked >= 90, "only {checked} fixtures checked");
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+/// Polaris check -> the workload rule that covers it.
+const POLARIS_COVERS: &[(&str, &str)] = &[
+    ("cpuLimitsMissing", "missing-cpu-limits"),
+    ("cpuRequestsMissing", "missing-cpu-requests"),
+    ("dangerousCapabilities", "dangerous-capabilities"),
+    ("hostIPCSet", "host-ipc"),
+    ("hostNetworkSet", "host-network"),
+    ("hostPIDSet", "host-pid"),
+    ("hostPathSet", "host-path-volume"),
+    ("hostPortSet", "host-port"),
+    ("hostProcess", "windows-host-process"),
+    ("insecureCapabilities", "capabilities-not-dropped"),
+    ("livenessProbeMissing", "missing-liveness-probe"),
+    ("memoryLimitsMissing", "missing-memory-limits"),
+    ("memoryRequestsMissing", "missing-memory-requests"),
+    ("notReadOnlyRootFilesystem", "writable-root-filesystem"),
+    ("privilegeEscalationAllowed", "privilege-escalation-allowed"),
+    ("procMount", "proc-mount-unmasked"),
+    ("readinessProbeMissing", "missing-readiness-probe"),
+    ("runAsPrivileged", "privileged-container"),
+    ("runAsRootAllowed", "runs-as-root"),
+];
+
+/// Polaris fixtures where we deliberately judge differently, and why.
+const POLARIS_DIFFERENCES: &[(&str, &str)] = &[];
+
+#[test]
+fn agrees_with_polaris_fixtures() {
+    let Some(root) = corpus("polaris/test/checks") else {
+        return;
+    };
+    let mut problems = Vec::new();
+    for (check, rule) in POLARIS_COVERS {
+        let files = files_in(&root.join(check));
+        assert!(!files.is_empty(), "no Polaris fixtures for {check}");
+        for file in files {
+            let stem = file.file_name().and_then(|s| s.to_str()).unwrap_or("");
+            let must_fire = stem.contains("failure");
+            if !must_fire && !stem.starts_with("success") {
+                continue; // mutated*.yaml and check.yaml are not test cases
+            }
+            let name = format!("{check}/{stem}");
+            if POLARIS_DIFFERENCES.iter().any(|(n, _)| *n == name) {
+                continue;
+            }
+            problems.extend(judge(&name, &file, &[rule], must_fire));
+        }
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
