@@ -12,10 +12,12 @@ pub mod defaults;
 pub mod model;
 pub mod report;
 pub mod request;
+pub mod risky;
 pub mod rule;
 pub mod selector;
 
 pub use authz::{Chain, Decision, Grant, Permissions};
 pub use model::{Binding, BindingKind, Issue, IssueKind, Model, Role, RoleKind, RuleRef};
 pub use request::{Request, SubjectName, Target, UserInfo};
+pub use risky::RbacAnalyzer;
 pub use rule::PolicyRule;

@@ -1,0 +1,436 @@
+//! Risky grants as findings of `bulwark scan`.
+//!
+//! Role rules are checked where they are written (`rules[2].verbs`), so an
+//! aggregated ClusterRole's rule is reported once, in the role it comes
+//! from. Binding rules point at the offending subject. Objects the API
+//! server bootstraps (`kubernetes.io/bootstrapping: rbac-defaults`) are the
+//! platform's and are not reported. The kubeadm default roles are added
+//! (when the inventory does not define them) only so bindings to `view`,
+//! `edit` or `cluster-admin` resolve.
+
+pub mod meta;
+
+use bulwark_core::{Analyzer, FieldPath, Finding, Inventory, Resource, RuleMeta, Severity};
+
+use crate::defaults;
+use crate::model::{IssueKind, Model, RBAC_GROUP, Role, RoleId, RoleKind};
+use crate::request::{Request, SubjectName};
+use crate::rule::{ALL, PolicyRule, rule_allows};
+
+/// The analyzer for every risky-grant rule.
+#[derive(Default)]
+pub struct RbacAnalyzer;
+
+/// Where a permission is risky.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Anywhere,
+    /// A ClusterRole that is (or may be) bound cluster-wide, or a role of
+    /// kube-system.
+    ClusterOrKubeSystem,
+}
+
+/// A permission rule: fires when a role rule allows any verb on any
+/// (group, resource) listed.
+struct Ask {
+    meta: &'static RuleMeta,
+    verbs: &'static [&'static str],
+    resources: &'static [(&'static str, &'static str)],
+    scope: Scope,
+}
+
+const WRITE: &[&str] = &["create", "update", "patch"];
+
+static ASKS: &[Ask] = &[
+    Ask {
+        meta: &meta::SECRETS_READ,
+        verbs: &["get", "list", "watch"],
+        resources: &[("", "secrets")],
+        scope: Scope::ClusterOrKubeSystem,
+    },
+    Ask {
+        meta: &meta::POD_EXEC,
+        verbs: &["create", "get"],
+        resources: &[
+            ("", "pods/exec"),
+            ("", "pods/attach"),
+            ("", "pods/portforward"),
+        ],
+        scope: Scope::Anywhere,
+    },
+    Ask {
+        meta: &meta::WORKLOAD_CREATE,
+        verbs: WRITE,
+        resources: &[
+            ("", "pods"),
+            ("", "replicationcontrollers"),
+            ("apps", "deployments"),
+            ("apps", "daemonsets"),
+            ("apps", "statefulsets"),
+            ("apps", "replicasets"),
+            ("batch", "jobs"),
+            ("batch", "cronjobs"),
+        ],
+        scope: Scope::Anywhere,
+    },
+    Ask {
+        meta: &meta::ESCALATE_BIND,
+        verbs: &["escalate", "bind"],
+        resources: &[(RBAC_GROUP, "roles"), (RBAC_GROUP, "clusterroles")],
+        scope: Scope::Anywhere,
+    },
+    Ask {
+        meta: &meta::IMPERSONATE,
+        verbs: &["impersonate"],
+        resources: &[
+            ("", "users"),
+            ("", "groups"),
+            ("", "serviceaccounts"),
+            ("authentication.k8s.io", "uids"),
+            ("authentication.k8s.io", "userextras/scopes"),
+        ],
+        scope: Scope::Anywhere,
+    },
+    Ask {
+        meta: &meta::TOKEN_CREATE,
+        verbs: &["create"],
+        resources: &[("", "serviceaccounts/token")],
+        scope: Scope::Anywhere,
+    },
+    Ask {
+        meta: &meta::NODES_PROXY,
+        verbs: &["get", "create", "update", "patch", "delete"],
+        resources: &[("", "nodes/proxy")],
+        scope: Scope::Anywhere,
+    },
+    Ask {
+        meta: &meta::NODE_UPDATE,
+        verbs: &["update", "patch"],
+        resources: &[("", "nodes")],
+        scope: Scope::Anywhere,
+    },
+    Ask {
+        meta: &meta::CSR_APPROVE,
+        verbs: &["update", "patch"],
+        resources: &[("certificates.k8s.io", "certificatesigningrequests/approval")],
+        scope: Scope::Anywhere,
+    },
+    Ask {
+        meta: &meta::WEBHOOK_CONFIG,
+        verbs: WRITE,
+        resources: &[
+            (
+                "admissionregistration.k8s.io",
+                "mutatingwebhookconfigurations",
+            ),
+            (
+                "admissionregistration.k8s.io",
+                "validatingwebhookconfigurations",
+            ),
+        ],
+        scope: Scope::Anywhere,
+    },
+    Ask {
+        meta: &meta::RBAC_WRITE,
+        verbs: &["create", "update", "patch", "delete"],
+        resources: &[
+            (RBAC_GROUP, "roles"),
+            (RBAC_GROUP, "rolebindings"),
+            (RBAC_GROUP, "clusterroles"),
+            (RBAC_GROUP, "clusterrolebindings"),
+        ],
+        scope: Scope::Anywhere,
+    },
+    Ask {
+        meta: &meta::PV_CREATE,
+        verbs: &["create"],
+        resources: &[("", "persistentvolumes")],
+        scope: Scope::Anywhere,
+    },
+];
+
+fn is_default_data(res: &Resource) -> bool {
+    res.origin.file.as_deref() == Some(defaults::SOURCE_NAME)
+}
+
+/// Whether a rule holds every verb on every resource of every group.
+pub fn is_full_wildcard(r: &PolicyRule<'_>) -> bool {
+    r.verbs.contains(&ALL) && r.resources.contains(&ALL) && r.api_groups.contains(&ALL)
+}
+
+/// Whether a role is equivalent to cluster-admin on resources.
+pub fn is_admin_equivalent(m: &Model<'_>, role: RoleId) -> bool {
+    m.roles[role]
+        .rules
+        .iter()
+        .any(|r| is_full_wildcard(m.rule(*r)))
+}
+
+fn split(resource: &str) -> (&str, &str) {
+    resource.split_once('/').unwrap_or((resource, ""))
+}
+
+fn rule_field(i: usize, field: &str) -> FieldPath {
+    FieldPath::parse("rules").index(i).key(field)
+}
+
+impl Analyzer for RbacAnalyzer {
+    fn name(&self) -> &'static str {
+        "rbac"
+    }
+
+    fn rules(&self) -> Vec<&'static RuleMeta> {
+        meta::ALL.to_vec()
+    }
+
+    fn analyze(&self, inv: &Inventory, out: &mut Vec<Finding>) {
+        let has_rbac = inv.iter().any(|r| {
+            r.group() == RBAC_GROUP
+                && matches!(
+                    r.kind(),
+                    "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding"
+                )
+        });
+        if !has_rbac {
+            return;
+        }
+        let extra = defaults::missing_from(inv.iter()).unwrap_or_default();
+        let m = Model::from_resources(inv.iter().chain(extra.iter()));
+        for (id, role) in m.roles.iter().enumerate() {
+            if role.bootstrap || is_default_data(role.res) {
+                continue;
+            }
+            check_role(&m, id, role, out);
+        }
+        check_bindings(&m, out);
+        for i in &m.issues {
+            if is_default_data(i.res)
+                || !matches!(
+                    i.kind,
+                    IssueKind::MissingRole | IssueKind::InvalidRoleRef | IssueKind::InvalidSubject
+                )
+            {
+                continue;
+            }
+            out.push(Finding::new(
+                meta::GRANTS_NOTHING.id,
+                meta::GRANTS_NOTHING.severity,
+                i.res,
+                i.path.clone(),
+                i.message.clone(),
+            ));
+        }
+    }
+}
+
+/// Where a ClusterRole takes effect, for scope-limited rules: bound by a
+/// ClusterRoleBinding, by a RoleBinding in kube-system, or not bound yet
+/// (it may be bound anywhere).
+fn cluster_or_kube_system(m: &Model<'_>, id: RoleId, role: &Role<'_>) -> Option<&'static str> {
+    match role.kind {
+        RoleKind::Role => (role.namespace == Some("kube-system")).then_some("in kube-system"),
+        RoleKind::ClusterRole => {
+            if !m.crbs_of(id).is_empty() {
+                Some("cluster-wide (bound by a ClusterRoleBinding)")
+            } else if !m.rbs_of(id, "kube-system").is_empty() {
+                Some("in kube-system")
+            } else if !m.is_bound(id) {
+                Some("in any namespace it is bound to (a ClusterRole, not bound yet)")
+            } else {
+                None
+            }
+        }
+    }
+}
+
+fn check_role(m: &Model<'_>, id: RoleId, role: &Role<'_>, out: &mut Vec<Finding>) {
+    let emit = |out: &mut Vec<Finding>, meta: &'static RuleMeta, sev, path, msg: String| {
+        out.push(Finding::new(meta.id, sev, role.res, path, msg));
+    };
+    let what = role.display();
+    for (i, rule) in role.own_rules.iter().enumerate() {
+        let full = is_full_wildcard(rule);
+        let wild_sev = |base: Severity| {
+            if full && role.kind == RoleKind::ClusterRole {
+                Severity::High
+            } else {
+                base
+            }
+        };
+        if rule.verbs.contains(&ALL) {
+            emit(
+                out,
+                &meta::WILDCARD_VERB,
+                wild_sev(meta::WILDCARD_VERB.severity),
+                rule_field(i, "verbs"),
+                format!("{what} rules[{i}] grants every verb: {}", rule.compact()),
+            );
+        }
+        if rule.resources.contains(&ALL) {
+            emit(
+                out,
+                &meta::WILDCARD_RESOURCE,
+                wild_sev(meta::WILDCARD_RESOURCE.severity),
+                rule_field(i, "resources"),
+                format!(
+                    "{what} rules[{i}] grants every resource: {}",
+                    rule.compact()
+                ),
+            );
+        }
+        if rule.api_groups.contains(&ALL) {
+            emit(
+                out,
+                &meta::WILDCARD_API_GROUP,
+                meta::WILDCARD_API_GROUP.severity,
+                rule_field(i, "apiGroups"),
+                format!(
+                    "{what} rules[{i}] applies to every API group: {}",
+                    rule.compact()
+                ),
+            );
+        }
+        // A `*` on `*` rule is already reported by the wildcard rules;
+        // listing every power it implies would bury them.
+        if rule.verbs.contains(&ALL) && rule.resources.contains(&ALL) {
+            continue;
+        }
+        for ask in ASKS {
+            let scope_note = match ask.scope {
+                Scope::Anywhere => match role.namespace {
+                    Some(ns) => format!("in namespace {ns}"),
+                    None => "wherever it is bound".to_string(),
+                },
+                Scope::ClusterOrKubeSystem => match cluster_or_kube_system(m, id, role) {
+                    Some(s) => s.to_string(),
+                    None => continue,
+                },
+            };
+            let mut verbs: Vec<&str> = Vec::new();
+            let mut resources: Vec<String> = Vec::new();
+            for (group, resource) in ask.resources {
+                let (res, sub) = split(resource);
+                for verb in ask.verbs {
+                    if rule_allows(rule, &Request::resource(verb, group, res, sub)) {
+                        if !verbs.contains(verb) {
+                            verbs.push(verb);
+                        }
+                        let r = if group.is_empty() {
+                            (*resource).to_string()
+                        } else {
+                            format!("{resource}.{group}")
+                        };
+                        if !resources.contains(&r) {
+                            resources.push(r);
+                        }
+                    }
+                }
+            }
+            if !verbs.is_empty() {
+                emit(
+                    out,
+                    ask.meta,
+                    ask.meta.severity,
+                    rule_field(i, "verbs"),
+                    format!(
+                        "{what} rules[{i}] allows {} on {} {scope_note}",
+                        verbs.join(", "),
+                        resources.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+    if !m.is_bound(id) && !m.is_aggregated(id) {
+        emit(
+            out,
+            &meta::UNUSED_ROLE,
+            meta::UNUSED_ROLE.severity,
+            FieldPath::parse("metadata.name"),
+            format!("{what} is not referenced by any binding"),
+        );
+    }
+}
+
+fn check_bindings(m: &Model<'_>, out: &mut Vec<Finding>) {
+    for b in &m.bindings {
+        if b.bootstrap || is_default_data(b.res) {
+            continue;
+        }
+        let admin = b.role.is_some_and(|r| is_admin_equivalent(m, r));
+        for s in &b.subjects {
+            let Some(subject) = &s.resolved else {
+                continue;
+            };
+            let path = FieldPath::parse("subjects").index(s.index);
+            let mut emit = |meta: &'static RuleMeta, sev: Severity, msg: String| {
+                out.push(Finding::new(meta.id, sev, b.res, path.clone(), msg));
+            };
+            match subject {
+                SubjectName::User { name } if name == "system:anonymous" => emit(
+                    &meta::PUBLIC_BINDING,
+                    Severity::Critical,
+                    format!(
+                        "{} grants to system:anonymous: anyone who reaches the API server",
+                        b.display_ref()
+                    ),
+                ),
+                SubjectName::Group { name } if name == "system:unauthenticated" => emit(
+                    &meta::PUBLIC_BINDING,
+                    Severity::Critical,
+                    format!(
+                        "{} grants to system:unauthenticated: anyone who reaches the API server",
+                        b.display_ref()
+                    ),
+                ),
+                SubjectName::Group { name } if name == "system:authenticated" => emit(
+                    &meta::PUBLIC_BINDING,
+                    meta::PUBLIC_BINDING.severity,
+                    format!(
+                        "{} grants to system:authenticated: every user and service account",
+                        b.display_ref()
+                    ),
+                ),
+                _ => {}
+            }
+            if admin && !subject.is_system() {
+                let (sev, scope) = match b.namespace {
+                    None => (Severity::Critical, "the whole cluster".to_string()),
+                    Some(ns) => (Severity::High, format!("namespace {ns}")),
+                };
+                emit(
+                    &meta::CLUSTER_ADMIN_BINDING,
+                    sev,
+                    format!(
+                        "{} gives {subject} every verb on every resource: full control of {scope}",
+                        b.display_ref()
+                    ),
+                );
+            }
+            if let SubjectName::ServiceAccount { namespace, name } = subject {
+                if name == "default" {
+                    emit(
+                        &meta::DEFAULT_SA_BINDING,
+                        meta::DEFAULT_SA_BINDING.severity,
+                        format!(
+                            "{} grants to the default service account of {namespace}, which every pod without serviceAccountName uses",
+                            b.display_ref()
+                        ),
+                    );
+                }
+                if let Some(ns) = b.namespace
+                    && ns != namespace
+                {
+                    emit(
+                        &meta::CROSS_NAMESPACE_SA,
+                        meta::CROSS_NAMESPACE_SA.severity,
+                        format!(
+                            "{} in namespace {ns} grants to {subject} of namespace {namespace}",
+                            b.display_ref()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
