@@ -214,7 +214,7 @@ pub fn load_str(name: &str, text: &str, opts: &LoadOptions) -> Loaded {
         out.summary.errors.push(InputError {
             file: name.to_string(),
             line: Some(e.line() as u32),
-            column: Some(e.column() as u32),
+            column: Some((e.column() as u32).max(1)),
             message: format!(
                 "invalid JSON (kubectl reads text that starts with `{{` as JSON): {e}"
             ),
@@ -239,7 +239,7 @@ pub fn load_str(name: &str, text: &str, opts: &LoadOptions) -> Loaded {
                 Err(e) => out.summary.errors.push(InputError {
                     file: name.to_string(),
                     line: Some(e.line() as u32),
-                    column: Some(e.column() as u32),
+                    column: Some((e.column() as u32).max(1)),
                     message: format!("invalid JSON: {e}"),
                 }),
             }
