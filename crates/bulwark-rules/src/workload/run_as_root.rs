@@ -3,7 +3,7 @@
 use bulwark_core::{ContainerView, FieldPath, Mappings, RuleMeta, Severity};
 use serde_json::Value;
 
-use super::shape::{Level, lookup, whence};
+use super::shape::{Level, is_windows, lookup, whence};
 use super::{NSA_NON_ROOT, PSS_DOC, SECURITY_CONTEXT_DOC};
 use crate::{Check, CheckFn, Emit};
 
@@ -91,6 +91,13 @@ fn check(c: &ContainerView<'_>, emit: &mut Emit<'_>) {
             let from = whence(c, &path);
             let msg = format!(
                 "{} sets runAsNonRoot: false{from} and no non-zero runAsUser, so it may run as root",
+                c.label()
+            );
+            (META.severity, path, msg)
+        }
+        Verdict::Unenforced { path, .. } if is_windows(&c.pod) => {
+            let msg = format!(
+                "{} may run as ContainerAdministrator: runAsNonRoot: true is not set",
                 c.label()
             );
             (META.severity, path, msg)
