@@ -65,3 +65,49 @@ const NSA_IMMUTABLE: &str = "Kubernetes Pod security: Immutable container file s
 const NSA_HARDENING: &str = "Kubernetes Pod security: Hardening container environments";
 const NSA_ENFORCEMENT: &str = "Kubernetes Pod security: Pod security enforcement";
 const NSA_RESOURCES: &str = "Network separation and hardening: Resource policies";
+
+#[cfg(test)]
+mod malformed_input {
+    use bulwark_core::{Analyzer, Inventory, Origin, Resource};
+    use serde_json::json;
+
+    use crate::BuiltinRules;
+
+    /// Fields of the wrong type (the API would reject them, a file may
+    /// still hold them) never panic and never make a rule fire wrongly.
+    #[test]
+    fn wrong_types_do_not_panic() {
+        let specs = [
+            json!({"containers": "web"}),
+            json!({"containers": [null, 1, "x", {"securityContext": "privileged"}]}),
+            json!({"securityContext": [], "containers": [{"name": "a", "securityContext": {
+                "capabilities": {"add": "SYS_ADMIN", "drop": {"ALL": true}},
+                "seccompProfile": "Unconfined", "seLinuxOptions": "spc_t",
+                "windowsOptions": true, "procMount": 1, "runAsUser": "0"}}]}),
+            json!({"volumes": [{"name": "h", "hostPath": "/"}, {"hostPath": {"path": 5}}, 3],
+                   "securityContext": {"sysctls": [{"name": 1}, "kernel.x", null]},
+                   "containers": [{"name": "a", "ports": [{"hostPort": "80"}, 7],
+                                   "resources": "lots", "livenessProbe": 1}]}),
+            json!({"os": "windows", "hostNetwork": "true", "containers": {}}),
+        ];
+        for spec in specs {
+            let res = Resource::new(
+                json!({"apiVersion": "v1", "kind": "Pod",
+                       "metadata": {"name": "p", "annotations": ["x"]}, "spec": spec}),
+                Origin::default(),
+                None,
+            );
+            let mut out = Vec::new();
+            BuiltinRules.analyze(&Inventory::new(vec![res]), &mut out);
+            for f in &out {
+                assert!(
+                    !matches!(
+                        f.rule_id.as_ref(),
+                        "privileged-container" | "host-network" | "windows-host-process"
+                    ),
+                    "{f:?}"
+                );
+            }
+        }
+    }
+}
