@@ -248,3 +248,27 @@ fn agrees_with_polaris_fixtures() {
     }
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }
+
+/// Every CIS id a workload rule maps to exists in CIS Kubernetes Benchmark
+/// v1.12, as kube-bench transcribes it.
+#[test]
+fn cis_ids_exist_in_benchmark_1_12() {
+    let Some(dir) = corpus("kube-bench/cfg/cis-1.12") else {
+        return;
+    };
+    let text = std::fs::read_to_string(dir.join("policies.yaml")).expect("policies.yaml");
+    let ids: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- id:"))
+        .map(|id| id.trim().trim_matches('"'))
+        .collect();
+    for check in super::CHECKS {
+        for cis in check.meta.mappings.cis {
+            assert!(
+                ids.contains(cis),
+                "{}: CIS {cis} is not in v1.12",
+                check.meta.id
+            );
+        }
+    }
+}

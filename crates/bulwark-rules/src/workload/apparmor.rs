@@ -28,7 +28,7 @@ static META: RuleMeta = RuleMeta {
         "https://kubernetes.io/docs/tutorials/security/apparmor/",
     ],
     mappings: Mappings {
-        cis: &["5.7.3"],
+        cis: &["5.6.3"],
         nsa: &[NSA_HARDENING],
         mitre: &["T1611"],
         pss: &["baseline: AppArmor"],

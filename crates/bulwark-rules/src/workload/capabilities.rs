@@ -59,7 +59,7 @@ static NOT_DROPPED_META: RuleMeta = RuleMeta {
         add: [\"NET_BIND_SERVICE\"]   # only if it binds a port below 1024\n```",
     references: &[PSS_DOC, SECURITY_CONTEXT_DOC, CAPABILITIES_DOC],
     mappings: Mappings {
-        cis: &["5.2.10"],
+        cis: &["5.2.9"],
         nsa: &[NSA_HARDENING],
         mitre: &["T1611", "T1068"],
         pss: &["restricted: Capabilities"],

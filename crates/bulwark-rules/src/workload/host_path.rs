@@ -67,7 +67,7 @@ static META: RuleMeta = RuleMeta {
         "https://kubernetes.io/docs/concepts/storage/volumes/#hostpath",
     ],
     mappings: Mappings {
-        cis: &["5.2.12"],
+        cis: &["5.2.11"],
         nsa: &[NSA_ENFORCEMENT],
         mitre: &["T1611", "T1552.001"],
         pss: &["baseline: HostPath Volumes"],

@@ -24,9 +24,9 @@ static META: RuleMeta = RuleMeta {
         "https://kubernetes.io/docs/concepts/configuration/overview/#services",
     ],
     mappings: Mappings {
-        cis: &["5.2.13"],
+        cis: &["5.2.12"],
         nsa: &[NSA_ENFORCEMENT],
-        mitre: &["T1133"],
+        mitre: &[],
         pss: &["baseline: Host Ports"],
         pci_dss: &["1.3.1", "1.4.2"],
         soc2: &["CC6.6"],

@@ -111,3 +111,32 @@ mod malformed_input {
         }
     }
 }
+
+#[cfg(test)]
+mod metadata {
+    /// Every rule of the family carries what `bulwark explain` prints.
+    #[test]
+    fn every_rule_is_documented() {
+        let mut ids = Vec::new();
+        for check in super::CHECKS {
+            let m = check.meta;
+            let kebab =
+                m.id.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            assert!(kebab && !m.id.is_empty(), "{}: id is not kebab-case", m.id);
+            assert!(!m.title.is_empty(), "{}: no title", m.id);
+            assert!(m.description.len() > 100, "{}: description too short", m.id);
+            assert!(
+                m.remediation.contains("```yaml\n"),
+                "{}: remediation has no YAML fragment",
+                m.id
+            );
+            assert!(!m.references.is_empty(), "{}: no references", m.id);
+            ids.push(m.id);
+        }
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n, "duplicate rule ids");
+    }
+}

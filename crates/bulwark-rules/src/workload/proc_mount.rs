@@ -23,7 +23,7 @@ static META: RuleMeta = RuleMeta {
         ```yaml\nsecurityContext:\n  procMount: Default\n```",
     references: &[PSS_DOC, SECURITY_CONTEXT_DOC],
     mappings: Mappings {
-        cis: &["5.7.3"],
+        cis: &["5.6.3"],
         nsa: &[NSA_HARDENING],
         mitre: &["T1611"],
         pss: &["baseline: /proc Mount Type"],

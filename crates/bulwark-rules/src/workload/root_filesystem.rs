@@ -26,7 +26,7 @@ static META: RuleMeta = RuleMeta {
         "https://kubernetes.io/docs/concepts/storage/volumes/#emptydir",
     ],
     mappings: Mappings {
-        cis: &["5.7.3"],
+        cis: &["5.6.3"],
         nsa: &[NSA_IMMUTABLE],
         mitre: &["T1105", "T1554"],
         pss: &[],

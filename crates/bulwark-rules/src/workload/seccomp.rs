@@ -34,7 +34,7 @@ static META: RuleMeta = RuleMeta {
         SECURITY_CONTEXT_DOC,
     ],
     mappings: Mappings {
-        cis: &["5.7.2"],
+        cis: &["5.6.2"],
         nsa: &[NSA_HARDENING],
         mitre: &["T1611", "T1068"],
         pss: &["baseline: Seccomp", "restricted: Seccomp"],

@@ -37,7 +37,7 @@ static META: RuleMeta = RuleMeta {
         ```yaml\nsecurityContext:\n  seLinuxOptions:\n    level: \"s0:c123,c456\"\n```",
     references: &[PSS_DOC, SECURITY_CONTEXT_DOC],
     mappings: Mappings {
-        cis: &["5.7.3"],
+        cis: &["5.6.3"],
         nsa: &[NSA_HARDENING],
         mitre: &["T1611"],
         pss: &["baseline: SELinux"],

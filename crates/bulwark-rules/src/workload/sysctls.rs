@@ -48,7 +48,7 @@ static META: RuleMeta = RuleMeta {
         "https://kubernetes.io/docs/tasks/administer-cluster/sysctl-cluster/",
     ],
     mappings: Mappings {
-        cis: &["5.7.3"],
+        cis: &["5.6.3"],
         nsa: &[NSA_HARDENING],
         mitre: &["T1611", "T1499"],
         pss: &["baseline: Sysctls"],

@@ -24,7 +24,7 @@ static META: RuleMeta = RuleMeta {
         "https://kubernetes.io/docs/tasks/configure-pod-container/create-hostprocess-pod/",
     ],
     mappings: Mappings {
-        cis: &["5.2.11"],
+        cis: &["5.2.10"],
         nsa: &[NSA_ENFORCEMENT],
         mitre: &["T1611"],
         pss: &["baseline: HostProcess"],
