@@ -9,6 +9,7 @@
 
 pub mod authz;
 pub mod defaults;
+pub mod escalation;
 pub mod model;
 pub mod report;
 pub mod request;
