@@ -183,7 +183,13 @@ fn scan(a: ScanArgs) -> Result<u8, String> {
         OutFormat::Junit => Format::Junit,
     };
     let mut buf = Vec::new();
-    bulwark_report::render(&report, format, &mut buf).map_err(|e| e.to_string())?;
+    let opts = bulwark_report::RenderOptions {
+        // Colour only on a terminal, never under NO_COLOR (CLICOLOR_FORCE forces it).
+        color: a.output.is_none()
+            && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never,
+        ..Default::default()
+    };
+    bulwark_report::render_with(&report, format, &opts, &mut buf).map_err(|e| e.to_string())?;
     match &a.output {
         Some(p) => std::fs::write(p, &buf).map_err(|e| format!("{}: {e}", p.display()))?,
         None => {
