@@ -140,3 +140,67 @@ mod metadata {
         assert_eq!(ids.len(), n, "duplicate rule ids");
     }
 }
+
+#[cfg(test)]
+mod severities {
+    use bulwark_core::{Analyzer, Inventory, Origin, Resource, Severity};
+    use serde_json::{Value, json};
+
+    use crate::BuiltinRules;
+
+    /// The severities `rule` reports on a Pod with `spec`.
+    fn severities(rule: &str, spec: Value) -> Vec<Severity> {
+        let res = Resource::new(
+            json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": spec}),
+            Origin::default(),
+            None,
+        );
+        let mut out = Vec::new();
+        BuiltinRules.analyze(&Inventory::new(vec![res]), &mut out);
+        out.iter()
+            .filter(|f| f.rule_id == rule)
+            .map(|f| f.severity)
+            .collect()
+    }
+
+    #[test]
+    fn explicit_unconfined_seccomp_is_worse_than_missing() {
+        let unset = json!({"containers": [{"name": "a"}]});
+        let explicit = json!({"securityContext": {"seccompProfile": {"type": "Unconfined"}},
+                              "containers": [{"name": "a"}]});
+        assert_eq!(severities("seccomp-unconfined", unset), [Severity::Medium]);
+        assert_eq!(severities("seccomp-unconfined", explicit), [Severity::High]);
+    }
+
+    #[test]
+    fn root_uid_is_high_and_user_namespaces_lower_it() {
+        let uid0 = json!({"containers": [{"name": "a", "securityContext": {"runAsUser": 0}}]});
+        assert_eq!(severities("runs-as-root", uid0), [Severity::High]);
+        let userns = json!({"hostUsers": false,
+                            "containers": [{"name": "a", "securityContext": {"runAsUser": 0}}]});
+        assert_eq!(severities("runs-as-root", userns), [Severity::Low]);
+    }
+
+    #[test]
+    fn host_path_severity_follows_the_path() {
+        let spec = json!({"containers": [{"name": "a"}], "volumes": [
+            {"name": "sock", "hostPath": {"path": "/run/containerd/containerd.sock"}},
+            {"name": "var", "hostPath": {"path": "/var/"}},
+            {"name": "logs", "hostPath": {"path": "/var/log/app"}}
+        ]});
+        assert_eq!(
+            severities("host-path-volume", spec),
+            [Severity::Critical, Severity::Critical, Severity::High]
+        );
+    }
+
+    #[test]
+    fn spc_t_is_high() {
+        let spec = json!({"containers": [{"name": "a",
+            "securityContext": {"seLinuxOptions": {"type": "spc_t", "user": "u"}}}]});
+        assert_eq!(
+            severities("selinux-custom-options", spec),
+            [Severity::High, Severity::Medium]
+        );
+    }
+}
