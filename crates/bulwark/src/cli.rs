@@ -31,6 +31,11 @@ pub enum Command {
     },
     /// Explain a rule: why it matters, how to fix it, its mappings.
     Explain { rule_id: String },
+    /// Pod Security Standards, decided as the admission plugin decides them.
+    Pss {
+        #[command(subcommand)]
+        command: crate::pss_cmd::PssCommand,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -127,6 +132,7 @@ fn parse_size(s: &str) -> Result<u64, String> {
 pub fn run(cli: Cli) -> Result<u8, String> {
     match cli.command {
         Command::Scan(a) => scan(a),
+        Command::Pss { command } => crate::pss_cmd::run(command),
         Command::Rules { format } => {
             let cat = pipeline::catalog();
             match format {

@@ -4,6 +4,7 @@
 mod cli;
 mod explain;
 mod pipeline;
+mod pss_cmd;
 mod waivers;
 
 use std::process::ExitCode;

@@ -10,7 +10,10 @@ use bulwark_report::{Report, Summary, Tool};
 
 /// Every analyzer a scan runs.
 pub fn analyzers() -> Vec<Box<dyn Analyzer>> {
-    vec![Box::new(bulwark_rules::BuiltinRules)]
+    vec![
+        Box::new(bulwark_rules::BuiltinRules),
+        Box::new(bulwark_pss::PssAnalyzer::default()),
+    ]
 }
 
 pub fn catalog() -> Catalog {
