@@ -8,7 +8,11 @@
 //!   it); `security-severity` is per rule, as GitHub reads it.
 //! - Locations are physical (artifact URI relative to the repository root,
 //!   forward slashes, 1-based region) plus a logical location naming the
-//!   object, which is all an object that never was in a file has.
+//!   object, which is all an object that never was in a file (a live
+//!   cluster) or came from `<stdin>` has. That is valid SARIF, but GitHub
+//!   code scanning rejects a whole upload in which any result lacks a
+//!   physical location ("expected a physical location"): upload scans of
+//!   files, not of a cluster or of stdin.
 //! - `partialFingerprints` hash the rule, file, object and field path, not
 //!   the line, so an alert survives edits above it.
 //! - Input errors and skipped inputs are tool execution notifications.

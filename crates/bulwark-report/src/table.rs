@@ -12,6 +12,7 @@
 //! 1 finding (1 critical) in 4 objects from 2 files
 //! ```
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use bulwark_core::{Finding, Severity};
@@ -57,10 +58,10 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
             writeln!(out)?;
         }
         first = false;
-        let file = group.file.unwrap_or("(not from a file)");
-        writeln!(out, "{}", p.paint(file, Style::new().bold()))?;
+        let file = group.file.map_or("(not from a file)".into(), safe);
+        writeln!(out, "{}", p.paint(&file, Style::new().bold()))?;
         for obj in &group.objects {
-            writeln!(out, "  {}", obj.object.display())?;
+            writeln!(out, "  {}", safe(&obj.object.display()))?;
             for f in &obj.findings {
                 finding(out, &p, f, width)?;
             }
@@ -87,14 +88,14 @@ fn finding(out: &mut dyn Write, p: &Painter, f: &Finding, width: usize) -> io::R
         out,
         "    {}  {at:<7} {}",
         p.paint(&sev, severity_style(f.severity)),
-        f.rule_id
+        safe(&f.rule_id)
     )?;
     let indent = " ".repeat(BODY_INDENT);
-    for line in wrap(&f.message, width - BODY_INDENT) {
+    for line in wrap(&safe(&f.message), width - BODY_INDENT) {
         writeln!(out, "{indent}{line}")?;
     }
     if !f.path.is_root() {
-        for line in wrap(&format!("at {}", f.path), width - BODY_INDENT) {
+        for line in wrap(&safe(&format!("at {}", f.path)), width - BODY_INDENT) {
             writeln!(out, "{indent}{}", p.paint(&line, Style::new().dimmed()))?;
         }
     }
@@ -120,7 +121,7 @@ fn inputs(
         blank = true;
         writeln!(out, "{}", p.paint(title, style))?;
         for l in lines {
-            for (i, part) in wrap(&l, width - 4).into_iter().enumerate() {
+            for (i, part) in wrap(&safe(&l), width - 4).into_iter().enumerate() {
                 let indent = if i == 0 { "  " } else { "    " };
                 writeln!(out, "{indent}{part}")?;
             }
@@ -183,6 +184,27 @@ fn summary_line(report: &Report, p: &Painter) -> String {
         line.push_str(&format!("; {}", p.paint(&errs, Style::new().red().bold())));
     }
     line
+}
+
+/// `s` with control characters (other than newline and tab) written as
+/// `\u{1b}`: names and values come from untrusted manifests, and a raw
+/// escape sequence must not reach the user's terminal.
+fn safe(s: &str) -> Cow<'_, str> {
+    let bad = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !s.chars().any(bad) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if bad(c) {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
 }
 
 /// Greedy word wrap to `width` characters; a word longer than a line is cut.
@@ -337,6 +359,31 @@ Skipped:
             "{}",
             plain(&r)
         );
+    }
+
+    #[test]
+    fn escape_sequences_from_manifests_do_not_reach_the_terminal() {
+        let mut r = sample::report();
+        r.findings[0].object.name = "evil\x1b]0;pwned\x07".into();
+        r.findings[0].message = "bad \x1b[2J value".into();
+        r.summary.errors[0].message = "odd \u{9b}31m byte".into();
+        for color in [false, true] {
+            let opts = RenderOptions {
+                color,
+                ..RenderOptions::default()
+            };
+            let out = sample::render(&r, Format::Table, &opts);
+            assert!(
+                out.contains("ClusterRole/evil\\u{1b}]0;pwned\\u{7}"),
+                "{out}"
+            );
+            assert!(out.contains("bad \\u{1b}[2J value"));
+            assert!(out.contains("odd \\u{9b}31m byte"));
+            assert!(!out.contains('\x07') && !out.contains('\u{9b}'));
+            if !color {
+                assert!(!out.contains('\x1b'));
+            }
+        }
     }
 
     #[test]
