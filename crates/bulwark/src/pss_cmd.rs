@@ -164,6 +164,13 @@ fn check(a: CheckArgs) -> Result<u8, String> {
     let mut results = Vec::new();
     for res in inv.iter() {
         let Some(pod) = PodView::of(res) else {
+            if bulwark_core::pod::is_workload_kind(res.kind()) {
+                let at = at(res, &bulwark_core::FieldPath::root());
+                eprintln!(
+                    "bulwark: {at}: {} has no pod spec to evaluate; skipped",
+                    res.id.display()
+                );
+            }
             continue;
         };
         results.push(result_for(res, &pod, lv, &namespaces, &config, &a, &opts));

@@ -320,6 +320,14 @@ fn usage_and_input_errors_exit_2() {
     let (code, _, err) = bulwark(&dir, &["pss", "check", "bad.yaml", "pod.yaml"]);
     assert_eq!(code, 2);
     assert!(err.contains("bad.yaml"), "{err}");
+    write(
+        dir.path(),
+        "empty.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n",
+    );
+    let (code, _, err) = bulwark(&dir, &["pss", "check", "empty.yaml"]);
+    assert_eq!(code, 0);
+    assert!(err.contains("Deployment/d has no pod spec"), "{err}");
     let (code, _, err) = bulwark(
         &dir,
         &["pss", "check", "--psa-config", "nope.yaml", "pod.yaml"],
