@@ -36,6 +36,8 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::pss_cmd::PssCommand,
     },
+    /// RBAC questions: who can, can, subjects' permissions.
+    Rbac(crate::rbac_cmd::RbacArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -133,6 +135,7 @@ pub fn run(cli: Cli) -> Result<u8, String> {
     match cli.command {
         Command::Scan(a) => scan(a),
         Command::Pss { command } => crate::pss_cmd::run(command),
+        Command::Rbac(a) => crate::rbac_cmd::run(a),
         Command::Rules { format } => {
             let cat = pipeline::catalog();
             match format {

@@ -5,6 +5,7 @@ mod cli;
 mod explain;
 mod pipeline;
 mod pss_cmd;
+mod rbac_cmd;
 mod waivers;
 
 use std::process::ExitCode;

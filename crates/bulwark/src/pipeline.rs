@@ -13,6 +13,7 @@ pub fn analyzers() -> Vec<Box<dyn Analyzer>> {
     vec![
         Box::new(bulwark_rules::BuiltinRules),
         Box::new(bulwark_pss::PssAnalyzer::default()),
+        Box::new(bulwark_rbac::RbacAnalyzer),
     ]
 }
 
