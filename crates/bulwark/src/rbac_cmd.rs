@@ -215,9 +215,7 @@ pub fn run(a: RbacArgs) -> Result<u8, String> {
             })?;
             let m = Model::build(&l.inv);
             let secrets = l.inv.of_kind("Secret").map(|r| &r.value);
-            let r = Finder::new(&m)
-                .with_secrets(secrets)
-                .report(include_system);
+            let r = Finder::new(&m).with_secrets(secrets).report(include_system);
             match format {
                 GraphFormat::Json => print_json(serde_json::to_string_pretty(&r))?,
                 GraphFormat::Table => print!("{}", r.text()),

@@ -69,7 +69,17 @@ fn who_can_lists_subjects_with_chain_and_line() {
 fn who_can_json_and_default_roles() {
     let f = file();
     let out = bulwark()
-        .args(["rbac", "who-can", "list", "deployments", "-n", "dev", "--format", "json", "--with-default-roles"])
+        .args([
+            "rbac",
+            "who-can",
+            "list",
+            "deployments",
+            "-n",
+            "dev",
+            "--format",
+            "json",
+            "--with-default-roles",
+        ])
         .arg(f.path())
         .output()
         .unwrap();
@@ -105,7 +115,9 @@ fn can_exit_codes_are_yes_zero_no_one() {
         .arg(f.path())
         .assert()
         .code(0)
-        .stdout(predicates::str::contains("yes: sa:dev/app can list secrets in namespace dev"));
+        .stdout(predicates::str::contains(
+            "yes: sa:dev/app can list secrets in namespace dev",
+        ));
     bulwark()
         .args(["rbac", "can", "user:alice", "list", "secrets", "-n", "prod"])
         .arg(f.path())
@@ -120,7 +132,16 @@ fn can_exit_codes_are_yes_zero_no_one() {
         .code(1)
         .stdout(predicates::str::contains("'view' does not exist"));
     bulwark()
-        .args(["rbac", "can", "group:devs", "get", "pods", "-n", "dev", "--with-default-roles"])
+        .args([
+            "rbac",
+            "can",
+            "group:devs",
+            "get",
+            "pods",
+            "-n",
+            "dev",
+            "--with-default-roles",
+        ])
         .arg(f.path())
         .assert()
         .code(0);
@@ -136,7 +157,19 @@ fn can_exit_codes_are_yes_zero_no_one() {
 fn can_with_resource_name() {
     let f = file();
     bulwark()
-        .args(["rbac", "can", "user:alice", "get", "configmaps", "-n", "dev", "--name", "x", "--format", "json"])
+        .args([
+            "rbac",
+            "can",
+            "user:alice",
+            "get",
+            "configmaps",
+            "-n",
+            "dev",
+            "--name",
+            "x",
+            "--format",
+            "json",
+        ])
         .arg(f.path())
         .assert()
         .code(0)
@@ -209,7 +242,13 @@ fn escalations_in_every_format() {
     f.write_all(ESCALATION.as_bytes()).unwrap();
     let run = |fmt: &str| {
         let out = bulwark()
-            .args(["rbac", "escalations", "--with-default-roles", "--format", fmt])
+            .args([
+                "rbac",
+                "escalations",
+                "--with-default-roles",
+                "--format",
+                fmt,
+            ])
             .arg(f.path())
             .output()
             .unwrap();
@@ -218,8 +257,14 @@ fn escalations_in_every_format() {
     };
     let text = run("table");
     assert!(text.contains("sa:ci/deployer -> cluster-admin"), "{text}");
-    assert!(text.contains("1. sa:ci/deployer -> sa:kube-system/backup [pod-creation]"), "{text}");
-    assert!(text.contains("via RoleBinding/kube-system/ci -> Role/kube-system/deployer rules[0]"), "{text}");
+    assert!(
+        text.contains("1. sa:ci/deployer -> sa:kube-system/backup [pod-creation]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("via RoleBinding/kube-system/ci -> Role/kube-system/deployer rules[0]"),
+        "{text}"
+    );
     let v: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
     let p = v["paths"]
         .as_array()
@@ -228,7 +273,9 @@ fn escalations_in_every_format() {
         .find(|p| p["subject"] == "sa:ci/deployer")
         .unwrap();
     assert_eq!(p["steps"][1]["technique"], "holds");
-    assert!(run("dot").contains("\"sa:ci/deployer\" -> \"sa:kube-system/backup\" [label=\"pod-creation (kube-system)\"]"));
+    assert!(run("dot").contains(
+        "\"sa:ci/deployer\" -> \"sa:kube-system/backup\" [label=\"pod-creation (kube-system)\"]"
+    ));
     assert!(run("mermaid").starts_with("flowchart LR\n"));
 }
 
@@ -236,7 +283,10 @@ fn escalations_in_every_format() {
 fn scan_reports_risky_grants_with_lines() {
     let mut f = tempfile::Builder::new().suffix(".yaml").tempfile().unwrap();
     // A backup service account outside kube-system is not a system component.
-    let yaml = ESCALATION.replace("name: backup, namespace: kube-system", "name: backup, namespace: tools");
+    let yaml = ESCALATION.replace(
+        "name: backup, namespace: kube-system",
+        "name: backup, namespace: tools",
+    );
     f.write_all(yaml.as_bytes()).unwrap();
     let out = bulwark()
         .args(["scan", "--format", "json"])
