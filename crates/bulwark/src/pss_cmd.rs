@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use bulwark_core::{Inventory, ObjectRef, PodView, Resource};
+use bulwark_core::{FieldPath, Inventory, ObjectRef, PodView, Resource};
 use bulwark_load::{LoadOptions, Loaded};
 use bulwark_pss::{
     Admission, Evaluation, Level, LevelVersion, Namespaces, Options, PsaConfig, Version, WhatIf,
@@ -47,9 +47,13 @@ pub struct CheckArgs {
     pub what_if_level: Option<Level>,
     /// The plugin's configuration: a PodSecurityConfiguration or an
     /// AdmissionConfiguration (defaults for unlabelled namespaces, and
-    /// exemptions: usernames, runtimeClasses, namespaces).
+    /// exemptions: usernames, runtimeClasses, namespaces). Without it, the
+    /// `pss:` section of the nearest .bulwark.yaml is used, if any.
     #[arg(long, value_name = "FILE")]
     pub psa_config: Option<PathBuf>,
+    /// Ignore .bulwark.yaml.
+    #[arg(long)]
+    pub no_config: bool,
     /// The user submitting the objects, for username exemptions.
     #[arg(long)]
     pub user: Option<String>,
@@ -128,10 +132,31 @@ fn read_psa_config(path: &Path) -> Result<PsaConfig, String> {
     PsaConfig::from_value(&doc.value).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// The `pss:` section (`{defaults, exemptions}`, as in a
+/// PodSecurityConfiguration) of the `.bulwark.yaml` that applies to `paths`.
+fn bulwark_yaml_psa_config(paths: &[PathBuf]) -> Result<Option<PsaConfig>, String> {
+    let start = paths
+        .iter()
+        .find(|p| p.as_os_str() != "-" && p.exists())
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."));
+    let Some(path) = bulwark_load::config::find_config(&start).map_err(|e| e.to_string())? else {
+        return Ok(None);
+    };
+    let file = bulwark_load::config::read_config::<Value>(&path).map_err(|e| e.to_string())?;
+    let Some(section) = file.value.get("pss").filter(|v| !v.is_null()) else {
+        return Ok(None);
+    };
+    PsaConfig::from_value(section)
+        .map(Some)
+        .map_err(|e| format!("{}: pss: {e}", file.locate(&FieldPath::parse("pss"))))
+}
+
 fn check(a: CheckArgs) -> Result<u8, String> {
     let config = match &a.psa_config {
         Some(p) => read_psa_config(p)?,
-        None => PsaConfig::default(),
+        None if a.no_config => PsaConfig::default(),
+        None => bulwark_yaml_psa_config(&a.paths)?.unwrap_or_default(),
     };
     let opts = Options {
         relax_user_namespace_pods: a.relax_user_namespace_pods,

@@ -364,3 +364,43 @@ fn scan_reports_pss_findings_under_their_levels() {
     assert_eq!(code, 0);
     assert!(out.contains("NET_BIND_SERVICE"), "{out}");
 }
+
+#[test]
+fn exemptions_from_the_pss_section_of_bulwark_yaml() {
+    let dir = TempDir::new().unwrap();
+    write(dir.path(), "ns.yaml", NAMESPACES);
+    write(dir.path(), "pod.yaml", PRIVILEGED_POD);
+    write(
+        dir.path(),
+        ".bulwark.yaml",
+        "pss:\n  exemptions:\n    namespaces: [apps]\n",
+    );
+    let (_, out, _) = bulwark(&dir, &["pss", "check", "-f", "json", "ns.yaml", "pod.yaml"]);
+    let v = json(&out);
+    assert_eq!(by_name(&v, "web")["admission"]["exempt"]["name"], "apps");
+    let (_, out, _) = bulwark(
+        &dir,
+        &[
+            "pss",
+            "check",
+            "--no-config",
+            "-f",
+            "json",
+            "ns.yaml",
+            "pod.yaml",
+        ],
+    );
+    let v = json(&out);
+    assert!(by_name(&v, "web")["admission"].get("exempt").is_none());
+    write(
+        dir.path(),
+        ".bulwark.yaml",
+        "pss:\n  defaults: {enforce: strict}\n",
+    );
+    let (code, _, err) = bulwark(&dir, &["pss", "check", "pod.yaml"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(".bulwark.yaml:1:1: pss: defaults.enforce"),
+        "{err}"
+    );
+}
