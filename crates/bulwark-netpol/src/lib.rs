@@ -1,0 +1,27 @@
+//! NetworkPolicy semantics, exactly: who can talk to whom, per protocol and
+//! port, under NetworkPolicy, AdminNetworkPolicy and
+//! BaselineAdminNetworkPolicy, computed on label-equivalence classes of
+//! pods. Also the coverage rules that `bulwark scan` reports.
+//!
+//! Invariant: this crate reads an [`bulwark_core::Inventory`] and never
+//! does I/O.
+
+pub mod admin;
+pub mod conns;
+pub mod intervals;
+pub mod ip;
+pub mod model;
+pub mod policy;
+pub mod problem;
+pub mod reach;
+pub mod selector;
+pub mod topology;
+
+pub use conns::{ConnSet, Protocol};
+pub use model::{Model, Options};
+pub use problem::{Level, Problem};
+pub use reach::{Conn, Endpoint, Reachability};
+
+pub(crate) fn value_array(v: Option<&serde_json::Value>) -> &[serde_json::Value] {
+    bulwark_core::value::as_array(v)
+}

@@ -1,0 +1,288 @@
+//! The reachability computation: per direction, the admin tier (ANPs by
+//! priority, with Pass), then NetworkPolicy (additive allows, isolation per
+//! direction), then the baseline tier; a connection is allowed when the
+//! source's egress and the destination's ingress both allow it.
+
+use serde::Serialize;
+
+use crate::admin::{Action, AdminPeer};
+use crate::conns::ConnSet;
+use crate::ip::range_text;
+use crate::model::{Model, di};
+use crate::policy::{Direction, Peer, ports_conns};
+use crate::topology::Class;
+
+/// The other end of a connection, seen from the pod a policy selects.
+#[derive(Clone, Copy, Debug)]
+pub enum PeerRef {
+    Class(usize),
+    /// An atomic external IPv4 block `[lo, hi]`.
+    Ip(u32, u32),
+}
+
+/// One end of a connection in the answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Endpoint {
+    Workload(usize),
+    External(u32, u32),
+}
+
+/// One allowed connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conn {
+    pub src: Endpoint,
+    pub dst: Endpoint,
+    pub conns: ConnSet,
+}
+
+/// The allowed connections of a model.
+#[derive(Debug)]
+pub struct Reachability<'m> {
+    pub model: &'m Model,
+    pub conns: Vec<Conn>,
+}
+
+/// A connection as reports print it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConnView {
+    pub src: String,
+    pub dst: String,
+    pub conns: ConnSet,
+}
+
+impl Model {
+    fn class(&self, i: usize) -> &Class {
+        &self.topo.classes[i]
+    }
+
+    fn np_peer_matches(&self, policy_ns: &str, peer: &Peer, other: PeerRef) -> bool {
+        match (peer, other) {
+            (Peer::IpBlock(set), PeerRef::Ip(lo, hi)) => set.covers(lo, hi),
+            (Peer::IpBlock(_), PeerRef::Class(_)) | (Peer::Pods { .. }, PeerRef::Ip(..)) => false,
+            (Peer::Pods { ns, pods }, PeerRef::Class(c)) => {
+                let c = self.class(c);
+                if c.host_network && !self.opts.host_network_as_pod {
+                    return false;
+                }
+                let ns_ok = match ns {
+                    None => c.namespace == policy_ns,
+                    Some(sel) => self.ns_labels(c).is_some_and(|l| sel.matches(l)),
+                };
+                ns_ok && pods.as_ref().is_none_or(|s| s.matches(&c.labels))
+            }
+        }
+    }
+
+    fn admin_peer_matches(&self, peer: &AdminPeer, other: PeerRef) -> bool {
+        match (peer, other) {
+            (AdminPeer::Networks(set), PeerRef::Ip(lo, hi)) => set.covers(lo, hi),
+            (AdminPeer::Pods(ps), PeerRef::Class(c)) => {
+                let c = self.class(c);
+                (self.opts.host_network_as_pod || !c.host_network) && ps.matches(&self.topo, c)
+            }
+            _ => false,
+        }
+    }
+
+    /// What NetworkPolicy alone allows `subject` in direction `d` with `peer`
+    /// (`None` when no policy isolates the subject in that direction).
+    pub fn np_allowed(&self, subject: usize, peer: PeerRef, d: Direction) -> Option<ConnSet> {
+        let pols = &self.np_of[di(d)][subject];
+        if pols.is_empty() {
+            return None;
+        }
+        let dst = self.port_owner(subject, peer, d);
+        let mut acc = ConnSet::none();
+        for &pi in pols {
+            let p = &self.netpols[pi];
+            for r in p.rules(d).into_iter().flatten() {
+                let hit = match &r.peers {
+                    None => true,
+                    Some(ps) => ps
+                        .iter()
+                        .any(|x| self.np_peer_matches(&p.namespace, x, peer)),
+                };
+                if hit {
+                    acc = acc.union(&ports_conns(&r.ports, dst));
+                }
+            }
+        }
+        Some(acc)
+    }
+
+    /// The pod whose named ports the rule's ports resolve against: the
+    /// destination of the connection.
+    fn port_owner(&self, subject: usize, peer: PeerRef, d: Direction) -> Option<&Class> {
+        match (d, peer) {
+            (Direction::Ingress, _) => Some(self.class(subject)),
+            (Direction::Egress, PeerRef::Class(c)) => Some(self.class(c)),
+            (Direction::Egress, PeerRef::Ip(..)) => None,
+        }
+    }
+
+    /// Everything allowed for `subject` in direction `d` with `peer`, all
+    /// three tiers applied.
+    pub fn allowed(&self, subject: usize, peer: PeerRef, d: Direction) -> ConnSet {
+        let dst = self.port_owner(subject, peer, d);
+        let mut allowed = ConnSet::none();
+        let mut undecided = ConnSet::all();
+        let mut passed = ConnSet::none();
+        'anps: for &ai in &self.anp_of[subject] {
+            for r in self.anps[ai].rules(d) {
+                if undecided.is_empty() {
+                    break 'anps;
+                }
+                if !r.peers.iter().any(|p| self.admin_peer_matches(p, peer)) {
+                    continue;
+                }
+                let m = r.conns(dst).intersect(&undecided);
+                match r.action {
+                    Action::Allow => allowed = allowed.union(&m),
+                    Action::Deny => {}
+                    Action::Pass => passed = passed.union(&m),
+                }
+                undecided = undecided.subtract(&m);
+            }
+        }
+        let rest = undecided.union(&passed);
+        if rest.is_empty() {
+            return allowed;
+        }
+        if let Some(np) = self.np_allowed(subject, peer, d) {
+            return allowed.union(&np.intersect(&rest));
+        }
+        let mut rest = rest;
+        if self.banp_of[subject]
+            && let Some(b) = &self.banp
+        {
+            for r in b.rules(d) {
+                if rest.is_empty() {
+                    break;
+                }
+                if !r.peers.iter().any(|p| self.admin_peer_matches(p, peer)) {
+                    continue;
+                }
+                let m = r.conns(dst).intersect(&rest);
+                if r.action == Action::Allow {
+                    allowed = allowed.union(&m);
+                }
+                rest = rest.subtract(&m);
+            }
+        }
+        allowed.union(&rest)
+    }
+
+    /// Whether nothing restricts `subject` in direction `d` (fast path).
+    fn unrestricted(&self, subject: usize, d: Direction) -> bool {
+        self.np_of[di(d)][subject].is_empty()
+            && self.anp_of[subject].is_empty()
+            && !self.banp_of[subject]
+    }
+
+    fn between_classes(&self, s: usize, t: usize) -> ConnSet {
+        let eg = if self.unrestricted(s, Direction::Egress) {
+            ConnSet::all()
+        } else {
+            self.allowed(s, PeerRef::Class(t), Direction::Egress)
+        };
+        if eg.is_empty() {
+            return eg;
+        }
+        if self.unrestricted(t, Direction::Ingress) {
+            return eg;
+        }
+        eg.intersect(&self.allowed(t, PeerRef::Class(s), Direction::Ingress))
+    }
+
+    /// Every allowed connection between workloads, and between workloads
+    /// and external IPv4 blocks.
+    pub fn reachability(&self) -> Reachability<'_> {
+        let classes = &self.topo.classes;
+        let mut out = Vec::new();
+        for s in 0..classes.len() {
+            for t in 0..classes.len() {
+                let c = self.between_classes(s, t);
+                if c.is_empty() {
+                    continue;
+                }
+                for &ws in &classes[s].members {
+                    for &wt in &classes[t].members {
+                        if ws != wt {
+                            out.push(Conn {
+                                src: Endpoint::Workload(ws),
+                                dst: Endpoint::Workload(wt),
+                                conns: c.clone(),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        let eg_blocks = self.external_blocks(Direction::Egress);
+        let in_blocks = self.external_blocks(Direction::Ingress);
+        for (c, class) in classes.iter().enumerate() {
+            for &(lo, hi) in &eg_blocks {
+                let a = self.allowed(c, PeerRef::Ip(lo, hi), Direction::Egress);
+                if !a.is_empty() {
+                    for &w in &class.members {
+                        out.push(Conn {
+                            src: Endpoint::Workload(w),
+                            dst: Endpoint::External(lo, hi),
+                            conns: a.clone(),
+                        });
+                    }
+                }
+            }
+            for &(lo, hi) in &in_blocks {
+                let a = self.allowed(c, PeerRef::Ip(lo, hi), Direction::Ingress);
+                if !a.is_empty() {
+                    for &w in &class.members {
+                        out.push(Conn {
+                            src: Endpoint::External(lo, hi),
+                            dst: Endpoint::Workload(w),
+                            conns: a.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        Reachability {
+            model: self,
+            conns: out,
+        }
+    }
+
+    /// `ns/name[Kind]` or `a.b.c.d-e.f.g.h[External]`.
+    pub fn endpoint_name(&self, e: Endpoint) -> String {
+        match e {
+            Endpoint::Workload(w) => self.topo.workloads[w].display(),
+            Endpoint::External(lo, hi) => format!("{}[External]", range_text(lo, hi)),
+        }
+    }
+}
+
+impl Reachability<'_> {
+    /// Connections with printable endpoint names, sorted as connlist sorts.
+    pub fn views(&self) -> Vec<ConnView> {
+        let mut v: Vec<ConnView> = self
+            .conns
+            .iter()
+            .map(|c| ConnView {
+                src: self.model.endpoint_name(c.src),
+                dst: self.model.endpoint_name(c.dst),
+                conns: c.conns.clone(),
+            })
+            .collect();
+        v.sort_by(|a, b| (&a.src, &a.dst).cmp(&(&b.src, &b.dst)));
+        v
+    }
+
+    /// The connlist text: `src => dst : conns`, one line per allowed pair.
+    pub fn connlist(&self) -> String {
+        let mut s = String::new();
+        for v in self.views() {
+            s.push_str(&format!("{} => {} : {}\n", v.src, v.dst, v.conns));
+        }
+        s
+    }
+}
