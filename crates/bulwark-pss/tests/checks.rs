@@ -190,6 +190,22 @@ fn host_ports_and_probe_hosts() {
         ev.violations[0].message(),
         "hostPort (containers \"a\", \"e\" use hostPorts 8080, 9090)"
     );
+    // A hostNetwork Pod's ports are defaulted to hostPort = containerPort.
+    let hn =
+        pod("  hostNetwork: true\n  containers:\n  - name: a\n    ports: [{containerPort: 53}]\n");
+    let ev = eval(&hn, B, LATEST);
+    assert_eq!(
+        ev.failed_checks().collect::<Vec<_>>(),
+        [CheckId::HostNamespaces, CheckId::HostPorts]
+    );
+    assert_eq!(
+        ev.violations[1].message(),
+        "hostPort (container \"a\" uses hostPort 53)"
+    );
+    let tpl = obj(
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: d}\nspec:\n  template:\n    spec:\n      hostNetwork: true\n      containers:\n      - name: a\n        ports: [{containerPort: 53}]\n",
+    );
+    assert_eq!(failed(&tpl, B, LATEST), [CheckId::HostNamespaces]);
     let probes = pod("  containers:
   - name: a
     livenessProbe: {httpGet: {host: 10.0.0.1, port: 80}}

@@ -239,16 +239,28 @@ pub fn proc_mount_strict_restricted(pod: &PodCtx<'_>, _: &Options) -> Option<Vio
 }
 
 /// hostPorts, v1.0+: no container port may set a non-zero hostPort.
+///
+/// The plugin sees a Pod after defaulting, and a `hostNetwork` Pod gets
+/// `hostPort = containerPort` on every port of its containers and init
+/// containers that sets none; so such ports count here too (for Pods only:
+/// pod templates are not defaulted that way since Kubernetes 1.28).
 pub fn host_ports(pod: &PodCtx<'_>, _: &Options) -> Option<Violation> {
+    let defaulted = pod.view.resource.kind() == "Pod" && is_true(pod.field("hostNetwork"));
     let mut bad = Vec::new();
     let mut ports = Set::new();
     let mut paths = Vec::new();
     for c in &pod.containers {
         let mut valid = true;
         let list = get(c.value, "ports").and_then(Value::as_array);
+        let defaults_here = defaulted && c.kind != bulwark_core::ContainerKind::EphemeralContainer;
         for (i, p) in list.into_iter().flatten().enumerate() {
-            let Some(hp) = get(p, "hostPort") else {
-                continue;
+            let hp = match get(p, "hostPort") {
+                Some(hp) => hp,
+                None if defaults_here => match get(p, "containerPort") {
+                    Some(cp) => cp,
+                    None => continue,
+                },
+                None => continue,
             };
             if hp.as_f64() == Some(0.0) {
                 continue;
