@@ -325,11 +325,11 @@ impl<'a> Model<'a> {
             let mut changed = false;
             for (id, matched) in &agg {
                 let mut new: Vec<RuleRef> = Vec::new();
+                let mut seen: HashSet<&PolicyRule<'a>> = HashSet::new();
                 for group in matched {
                     for m in group {
                         for rr in &self.roles[*m].rules {
-                            let rule = self.rule(*rr);
-                            if !new.iter().any(|x| self.rule(*x) == rule) {
+                            if seen.insert(&self.roles[rr.role].own_rules[rr.index]) {
                                 new.push(*rr);
                             }
                         }
