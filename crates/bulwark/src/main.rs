@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(code) => ExitCode::from(code),
@@ -20,5 +21,16 @@ fn main() -> ExitCode {
             eprintln!("bulwark: {e}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// `bulwark scan … | head` must end quietly like any Unix tool: Rust ignores
+/// SIGPIPE by default, which turns a closed pipe into a panic in `println!`.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in main, before any thread exists; resetting
+    // a signal disposition to its default has no other effect.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
