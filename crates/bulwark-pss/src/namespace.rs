@@ -8,6 +8,7 @@
 //! - `enforce` rejects Pods only: for a workload with a pod template
 //!   (Deployment, CronJob…) the plugin only warns and audits, and it is the
 //!   pods the controller later creates that are rejected;
+//! - a rejected Pod gets no warning on top of the rejection;
 //! - exempt namespaces, runtime classes and users are not evaluated.
 
 use std::collections::BTreeMap;
@@ -242,7 +243,9 @@ pub fn admit(
                 continue;
             }
             let evaluation = evaluate(pod, lv, opts);
-            if !evaluation.allowed {
+            // The plugin adds no warnings to a request it rejects.
+            let rejected = actions.contains(&Action::Reject);
+            if !evaluation.allowed && !(mode == Mode::Warn && rejected) {
                 actions.push(match mode {
                     Mode::Enforce if is_pod => Action::Reject,
                     Mode::Enforce => Action::RejectPods,
@@ -389,7 +392,9 @@ mod tests {
         assert!(nss.any_labelled(&inv));
         let opts = Options::default();
         let pod = nss.admission(&inv.resources[1], &cfg, None, &opts).unwrap();
-        assert_eq!(pod.actions, [Action::Reject, Action::Warning]);
+        // Rejected: the plugin adds no warning (the warn mode is still shown).
+        assert_eq!(pod.actions, [Action::Reject]);
+        assert_eq!(pod.modes.len(), 2);
         let dep = nss.admission(&inv.resources[2], &cfg, None, &opts).unwrap();
         // baseline passes; restricted warns (no runAsNonRoot, seccomp, ...).
         assert_eq!(dep.actions, [Action::Warning]);

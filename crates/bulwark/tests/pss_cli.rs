@@ -205,7 +205,7 @@ fn namespace_labels_say_what_admission_would_do() {
     let pod = &by_name(&v, "web")["admission"];
     assert_eq!(pod["namespace"], "apps");
     assert_eq!(pod["policy"]["enforce"]["version"], "v1.29");
-    assert_eq!(pod["actions"], serde_json::json!(["reject", "warning"]));
+    assert_eq!(pod["actions"], serde_json::json!(["reject"]));
     // A Deployment is not rejected by enforce; its pods would be.
     let dep = &by_name(&v, "api")["admission"];
     assert_eq!(dep["actions"], serde_json::json!(["warning"]));
@@ -216,7 +216,7 @@ fn namespace_labels_say_what_admission_would_do() {
     let (_, table, _) = bulwark(&dir, &["pss", "check", "."]);
     assert!(
         table.contains(
-            "namespace apps: enforce baseline:v1.29 denied; warn restricted:latest denied => reject, warning"
+            "namespace apps: enforce baseline:v1.29 denied; warn restricted:latest denied => reject"
         ),
         "{table}"
     );
