@@ -244,8 +244,8 @@ pub fn admit(
             }
             let evaluation = evaluate(pod, lv, opts);
             // The plugin adds no warnings to a request it rejects.
-            let rejected = actions.contains(&Action::Reject);
-            if !evaluation.allowed && !(mode == Mode::Warn && rejected) {
+            let silenced = mode == Mode::Warn && actions.contains(&Action::Reject);
+            if !evaluation.allowed && !silenced {
                 actions.push(match mode {
                     Mode::Enforce if is_pod => Action::Reject,
                     Mode::Enforce => Action::RejectPods,
