@@ -435,13 +435,21 @@ impl<'m, 'a> Finder<'m, 'a> {
         // Namespace techniques onto service accounts.
         for (ns, sas) in self.sas.clone() {
             let in_ns = |r: Request| r.in_namespace(Some(&ns));
-            let pod = self.first_allowed(
-                s,
-                &WORKLOADS
-                    .iter()
-                    .map(|(g, r)| in_ns(cluster("create", g, r, "")))
-                    .collect::<Vec<_>>(),
-            );
+            // Create any workload, or change an existing controller's pod
+            // template (a pod's own serviceAccountName is immutable).
+            let mut pod_reqs: Vec<Request> = WORKLOADS
+                .iter()
+                .map(|(g, r)| in_ns(cluster("create", g, r, "")))
+                .collect();
+            for verb in ["patch", "update"] {
+                pod_reqs.extend(
+                    WORKLOADS
+                        .iter()
+                        .filter(|(_, r)| *r != "pods")
+                        .map(|(g, r)| in_ns(cluster(verb, g, r, ""))),
+                );
+            }
+            let pod = self.first_allowed(s, &pod_reqs);
             let bind_ns = match (
                 self.first_allowed(
                     s,
@@ -455,7 +463,13 @@ impl<'m, 'a> Finder<'m, 'a> {
                 (Some((b, _)), Some((c, _))) => Some(vec![b, c]),
                 _ => None,
             };
-            let list_secrets = self.first_allowed(s, &[in_ns(cluster("list", "", "secrets", ""))]);
+            let list_secrets = self.first_allowed(
+                s,
+                &[
+                    in_ns(cluster("list", "", "secrets", "")),
+                    in_ns(cluster("watch", "", "secrets", "")),
+                ],
+            );
             for sa in &sas {
                 let target = SubjectName::ServiceAccount {
                     namespace: ns.clone(),

@@ -57,11 +57,21 @@ impl Request {
         }
     }
 
+    /// Sets the request's namespace. Requests for non-resource URLs and
+    /// for well-known cluster-scoped resources (nodes, clusterroles...)
+    /// never carry one: the API server does not set it, so RoleBindings
+    /// cannot allow them.
     #[must_use]
     pub fn in_namespace(mut self, ns: Option<&str>) -> Self {
         self.namespace = ns.filter(|n| !n.is_empty()).map(str::to_string);
-        if matches!(self.target, Target::NonResource { .. }) {
-            self.namespace = None;
+        match &self.target {
+            Target::NonResource { .. } => self.namespace = None,
+            Target::Resource {
+                api_group,
+                resource,
+                ..
+            } if is_cluster_scoped(api_group, resource) => self.namespace = None,
+            Target::Resource { .. } => {}
         }
         self
     }
@@ -161,6 +171,44 @@ pub fn well_known_group(resource: &str) -> &'static str {
         "endpointslices" => "discovery.k8s.io",
         _ => "",
     }
+}
+
+/// Built-in resources that exist only at cluster scope.
+pub fn is_cluster_scoped(group: &str, resource: &str) -> bool {
+    matches!(
+        (group, resource),
+        (
+            "",
+            "nodes" | "persistentvolumes" | "componentstatuses" | "users" | "groups"
+        ) | (
+            "rbac.authorization.k8s.io",
+            "clusterroles" | "clusterrolebindings"
+        ) | (
+            "certificates.k8s.io",
+            "certificatesigningrequests" | "signers"
+        ) | (
+            "admissionregistration.k8s.io",
+            "mutatingwebhookconfigurations"
+                | "validatingwebhookconfigurations"
+                | "validatingadmissionpolicies"
+                | "validatingadmissionpolicybindings"
+        ) | (
+            "storage.k8s.io",
+            "storageclasses" | "csidrivers" | "csinodes" | "volumeattachments"
+        ) | ("apiextensions.k8s.io", "customresourcedefinitions")
+            | ("apiregistration.k8s.io", "apiservices")
+            | ("scheduling.k8s.io", "priorityclasses")
+            | ("node.k8s.io", "runtimeclasses")
+            | ("networking.k8s.io", "ingressclasses")
+            | (
+                "authentication.k8s.io",
+                "tokenreviews" | "selfsubjectreviews"
+            )
+            | (
+                "authorization.k8s.io",
+                "subjectaccessreviews" | "selfsubjectaccessreviews" | "selfsubjectrulesreviews"
+            )
+    )
 }
 
 /// Who asks: a user name and the groups it belongs to, as an authenticator
@@ -322,6 +370,14 @@ mod tests {
             .unwrap()
             .in_namespace(Some("x"));
         assert_eq!(r.namespace, None, "non-resource requests have no namespace");
+        let r = Request::parse("get", "nodes/proxy")
+            .unwrap()
+            .in_namespace(Some("x"));
+        assert_eq!(r.namespace, None, "nodes are cluster-scoped");
+        let r = Request::parse("get", "pods")
+            .unwrap()
+            .in_namespace(Some("x"));
+        assert_eq!(r.namespace.as_deref(), Some("x"));
         assert!(Request::parse("get", "").is_err());
         assert!(Request::parse("", "pods").is_err());
     }

@@ -410,3 +410,56 @@ fn admins_and_system_masters() {
         ]
     );
 }
+
+#[test]
+fn patching_a_controller_counts_as_pod_creation() {
+    let yaml = prize()
+        + &role(
+            "kube-system",
+            "patcher",
+            r#"[{apiGroups: ["apps"], resources: ["daemonsets"], verbs: ["patch"]}]"#,
+        )
+        + &rb(
+            "kube-system",
+            "p",
+            "Role",
+            "patcher",
+            "{kind: User, name: pat}",
+        );
+    let e = path(&inv(&yaml), "user:pat").expect("a path");
+    assert_eq!(e.steps[0].technique, Technique::PodCreation);
+    // Patching a pod cannot change its service account.
+    let yaml = prize()
+        + &role(
+            "kube-system",
+            "patcher",
+            r#"[{apiGroups: [""], resources: ["pods"], verbs: ["patch"]}]"#,
+        )
+        + &rb(
+            "kube-system",
+            "p",
+            "Role",
+            "patcher",
+            "{kind: User, name: pat}",
+        );
+    assert!(path(&inv(&yaml), "user:pat").is_none());
+}
+
+#[test]
+fn who_can_on_cluster_scoped_resources_ignores_role_bindings() {
+    let yaml = cr(
+        "np",
+        r#"[{apiGroups: [""], resources: ["nodes/proxy"], verbs: ["get"]}]"#,
+    ) + &rb(
+        "dev",
+        "np",
+        "ClusterRole",
+        "np",
+        "{kind: User, name: local}",
+    ) + &crb("np", "np", "{kind: User, name: global}");
+    let i = inv(&yaml);
+    let w = who(&i, "get", "nodes/proxy", Some("dev"));
+    assert!(w.contains(&"user:global".to_string()), "{w:?}");
+    assert!(!w.contains(&"user:local".to_string()), "{w:?}");
+    assert!(path(&i, "user:local").is_none());
+}
