@@ -187,23 +187,25 @@ impl Scalar {
     /// checking `runAsUser == 0` must see `0.0` as 0), while integers above
     /// `i64::MAX` arrive as floats. JSON has no NaN or infinity (kubectl
     /// fails on them); we keep their text so the object is still checked.
-    pub fn into_value(self, text: String) -> Value {
+    pub fn into_value(self, text: Cow<'_, str>) -> Value {
         match self {
             Scalar::Null => Value::Null,
             Scalar::Bool(b) => Value::Bool(b),
             Scalar::Int(i) => Value::Number(i.into()),
-            Scalar::Uint(u) => float_value(u as f64).unwrap_or(Value::String(text)),
-            Scalar::Float(f) => float_value(f).unwrap_or(Value::String(text)),
-            Scalar::Str => Value::String(text),
+            Scalar::Uint(u) => {
+                float_value(u as f64).unwrap_or_else(|| Value::String(text.into_owned()))
+            }
+            Scalar::Float(f) => float_value(f).unwrap_or_else(|| Value::String(text.into_owned())),
+            Scalar::Str => Value::String(text.into_owned()),
         }
     }
 
     /// The JSON object key sigs.k8s.io/yaml makes of a mapping key:
     /// `on:` becomes `"true"`, `0x10:` `"16"`, `1.5:` `"1.5"`; a null or
     /// uint64 key is an error there ("Unsupported map key of type").
-    pub fn into_key(self, text: String) -> Result<String, String> {
+    pub fn into_key(self, text: Cow<'_, str>) -> Result<String, String> {
         match self {
-            Scalar::Str => Ok(text),
+            Scalar::Str => Ok(text.into_owned()),
             Scalar::Bool(b) => Ok(b.to_string()),
             Scalar::Int(i) => Ok(i.to_string()),
             Scalar::Float(f) => Ok(go_format_float32_g(f)),
@@ -275,7 +277,7 @@ fn go_format_float32_g(f: f64) -> String {
 
 /// Types an untagged plain scalar into the JSON value Kubernetes sees.
 pub fn resolve_plain(s: &str) -> Value {
-    resolve(s).into_value(s.to_string())
+    resolve(s).into_value(Cow::Borrowed(s))
 }
 
 #[cfg(test)]
@@ -288,7 +290,7 @@ mod tests {
     }
 
     fn key(s: &str) -> Result<String, String> {
-        resolve(s).into_key(s.to_string())
+        resolve(s).into_key(Cow::Borrowed(s))
     }
 
     /// resolve.go's resolveMap: exactly these spellings are booleans.

@@ -205,6 +205,9 @@ struct Builder<'a> {
     alias: &'a mut AliasUse,
     docs: Vec<Document>,
     next_index: usize,
+    /// Whether the text holds a `*` at all: without one there is no alias,
+    /// so anchored nodes need not be copied for later use.
+    aliases_possible: bool,
 }
 
 fn err_at(p: Pos, message: impl Into<String>) -> YamlError {
@@ -226,11 +229,13 @@ impl<'a> Builder<'a> {
             alias,
             docs: Vec::new(),
             next_index,
+            aliases_possible: true,
         }
     }
 
     /// Feeds every event of `text`; stops at the first error.
     fn run(&mut self, text: &str) -> Option<YamlError> {
+        self.aliases_possible = text.contains('*');
         let mut parser = Parser::new_from_str(text);
         while let Some(ev) = parser.next_event() {
             let res = match ev {
@@ -274,7 +279,6 @@ impl<'a> Builder<'a> {
                     None if style == ScalarStyle::Plain => resolve(&text),
                     None => Scalar::Str,
                 };
-                let text = text.into_owned();
                 let size = Size {
                     nodes: 1,
                     bytes: text.len(),
@@ -283,7 +287,7 @@ impl<'a> Builder<'a> {
                     let key = if style == ScalarStyle::Plain && tag.is_none() && text == "<<" {
                         Key::Merge
                     } else {
-                        if anchor != 0 {
+                        if anchor != 0 && self.aliases_possible {
                             // An anchored key can be aliased as a value later.
                             let value = scalar.clone().into_value(text.clone());
                             self.remember(anchor, &value, &Spans::leaf(p), size);
@@ -407,6 +411,9 @@ impl<'a> Builder<'a> {
     }
 
     fn remember(&mut self, anchor: usize, value: &Value, spans: &Spans, size: Size) {
+        if !self.aliases_possible {
+            return;
+        }
         self.anchors.insert(
             anchor,
             Anchored {
