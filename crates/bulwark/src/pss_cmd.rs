@@ -79,6 +79,7 @@ pub fn run(cmd: PssCommand) -> Result<u8, String> {
 
 /// One object's result.
 struct ObjectResult<'a> {
+    res: &'a Resource,
     object: &'a ObjectRef,
     file: Option<&'a str>,
     line: Option<u32>,
@@ -190,7 +191,7 @@ fn check(a: CheckArgs) -> Result<u8, String> {
     for res in inv.iter() {
         let Some(pod) = PodView::of(res) else {
             if bulwark_core::pod::is_workload_kind(res.kind()) {
-                let at = at(res, &bulwark_core::FieldPath::root());
+                let at = at(res, &FieldPath::root());
                 eprintln!(
                     "bulwark: {at}: {} has no pod spec to evaluate; skipped",
                     res.id.display()
@@ -207,7 +208,7 @@ fn check(a: CheckArgs) -> Result<u8, String> {
             let s = serde_json::to_string_pretty(&all).map_err(|e| e.to_string())?;
             writeln!(out, "{s}").map_err(io)?;
         }
-        PssFormat::Table => write_table(&mut out, &inv, lv, &results).map_err(io)?,
+        PssFormat::Table => write_table(&mut out, lv, &results).map_err(io)?,
     }
     Ok(exit_code(!summary.errors.is_empty(), any_denied))
 }
@@ -231,8 +232,9 @@ fn result_for<'a>(
     a: &CheckArgs,
     opts: &Options,
 ) -> ObjectResult<'a> {
-    let loc = res.locate(&bulwark_core::FieldPath::root());
+    let loc = res.locate(&FieldPath::root());
     ObjectResult {
+        res,
         object: &res.id,
         file: res.origin.file.as_deref(),
         line: loc.and_then(|l| l.line),
@@ -241,7 +243,7 @@ fn result_for<'a>(
     }
 }
 
-fn at(res: &Resource, path: &bulwark_core::FieldPath) -> String {
+fn at(res: &Resource, path: &FieldPath) -> String {
     match res.locate(path) {
         Some(l) => match l.line {
             Some(line) => format!("{}:{line}", l.file),
@@ -253,7 +255,6 @@ fn at(res: &Resource, path: &bulwark_core::FieldPath) -> String {
 
 fn write_table(
     out: &mut impl Write,
-    inv: &Inventory,
     lv: LevelVersion,
     results: &[ObjectResult<'_>],
 ) -> std::io::Result<()> {
@@ -264,22 +265,19 @@ fn write_table(
         )?;
         return Ok(());
     }
-    let by_id = |id: &ObjectRef| inv.iter().find(|r| &r.id == id);
     for r in results {
         let verdict = if r.evaluation.allowed {
             "ALLOWED"
         } else {
             "DENIED "
         };
-        let res = by_id(r.object);
-        let where_ = res
-            .map(|res| at(res, &bulwark_core::FieldPath::root()))
+        let where_ = Some(at(r.res, &FieldPath::root()))
             .filter(|s| !s.is_empty())
             .map(|s| format!("  ({s})"))
             .unwrap_or_default();
         writeln!(out, "{verdict} {}{where_}", r.object.display())?;
         for v in &r.evaluation.violations {
-            let loc = res.map(|res| at(res, &v.path())).unwrap_or_default();
+            let loc = at(r.res, &v.path());
             writeln!(out, "  - {}: {}", v.check, v.message())?;
             writeln!(out, "      at {} {loc}", v.path())?;
         }
