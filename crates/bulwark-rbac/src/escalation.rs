@@ -109,6 +109,17 @@ pub struct Finder<'m, 'a> {
     users: Vec<String>,
 }
 
+/// Grants without repeats (one rule may justify two parts of a step).
+fn distinct(grants: Vec<Chain>) -> Vec<Chain> {
+    let mut out: Vec<Chain> = Vec::with_capacity(grants.len());
+    for g in grants {
+        if !out.contains(&g) {
+            out.push(g);
+        }
+    }
+    out
+}
+
 const WORKLOADS: &[(&str, &str)] = &[
     ("", "pods"),
     ("apps", "deployments"),
@@ -236,6 +247,7 @@ impl<'m, 'a> Finder<'m, 'a> {
         certain: bool,
         explanation: String,
     ) -> Edge {
+        let grants = distinct(grants);
         let to = SubjectName::ServiceAccount {
             namespace: ns.to_string(),
             name: sa.to_string(),
@@ -261,6 +273,7 @@ impl<'m, 'a> Finder<'m, 'a> {
         grants: Vec<Chain>,
         explanation: String,
     ) -> Edge {
+        let grants = distinct(grants);
         Edge {
             to: Node::Terminal(to),
             step: Step {
