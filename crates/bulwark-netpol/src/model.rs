@@ -22,6 +22,16 @@ pub struct Options {
     pub host_network_as_pod: bool,
 }
 
+/// Kinds of multi-network setups this model does not cover.
+const MULTI_NETWORK_KINDS: &[&str] = &[
+    "UserDefinedNetwork",
+    "ClusterUserDefinedNetwork",
+    "NetworkAttachmentDefinition",
+    "MultiNetworkPolicy",
+    "VirtualMachine",
+    "VirtualMachineInstance",
+];
+
 pub(crate) fn is_admin_group(api_version: &str) -> bool {
     api_version.starts_with("policy.networking.k8s.io/")
 }
@@ -134,6 +144,22 @@ impl Model {
             }
         }
         anps.sort_by_key(|a| a.priority);
+        let mut unmodelled: Vec<&str> = inv
+            .iter()
+            .map(|r| r.kind())
+            .filter(|k| MULTI_NETWORK_KINDS.contains(k))
+            .collect();
+        unmodelled.sort_unstable();
+        unmodelled.dedup();
+        if !unmodelled.is_empty() {
+            problems.push(Problem::global(
+                Level::Warning,
+                format!(
+                    "{} found: secondary and user-defined networks (and VirtualMachines) are not modelled; the answer covers the default pod network only",
+                    unmodelled.join(", ")
+                ),
+            ));
+        }
         if topo.workloads.is_empty() {
             problems.push(Problem::global(
                 Level::Warning,
@@ -159,6 +185,7 @@ impl Model {
         };
         m.index();
         m.check_label_gaps(inv);
+        m.check_named_ports(inv);
         m
     }
 
@@ -253,6 +280,67 @@ impl Model {
             }
         }
         self.problems.extend(errs);
+    }
+
+    /// Named ports of admin rules that no container declares: they allow
+    /// or deny nothing, which is rarely what was meant.
+    fn check_named_ports(&mut self, inv: &Inventory) {
+        let mut warns = Vec::new();
+        for a in self.anps.iter().chain(self.banp.iter()) {
+            for (d, rules) in [("ingress", &a.ingress), ("egress", &a.egress)] {
+                for (i, r) in rules.iter().enumerate() {
+                    for p in r.ports.iter().flatten() {
+                        let crate::admin::AdminPort::Named(n) = p else {
+                            continue;
+                        };
+                        let path = FieldPath::parse("spec").key(d).index(i).key("ports");
+                        if !self
+                            .topo
+                            .classes
+                            .iter()
+                            .any(|c| c.ports.iter().any(|x| &x.name == n))
+                        {
+                            warns.push(Problem::at(
+                                Level::Warning,
+                                &inv.resources[a.resource],
+                                &path,
+                                format!("named port '{n}' of rule '{}' matches no container port of any workload", r.name),
+                            ));
+                        }
+                        if r.peers.iter().any(|p| matches!(p, AdminPeer::Networks(_))) {
+                            warns.push(Problem::at(
+                                Level::Warning,
+                                &inv.resources[a.resource],
+                                &path,
+                                format!("named port '{n}' of rule '{}' is ignored for its 'networks' peers (an IP has no named ports)", r.name),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        for p in &self.netpols {
+            let res = &inv.resources[p.resource];
+            for d in [Direction::Ingress, Direction::Egress] {
+                for r in p.rules(d).into_iter().flatten() {
+                    let has_ip = r
+                        .peers
+                        .iter()
+                        .flatten()
+                        .any(|x| matches!(x, Peer::IpBlock(_)));
+                    let named = r.ports.iter().flatten().any(|x| x.is_named());
+                    if has_ip && named {
+                        warns.push(Problem::at(
+                            Level::Warning,
+                            res,
+                            &r.path,
+                            "named ports of this rule are ignored for its ipBlock peers (an IP has no named ports)",
+                        ));
+                    }
+                }
+            }
+        }
+        self.problems.extend(warns);
     }
 
     /// Labels of a class's namespace.
