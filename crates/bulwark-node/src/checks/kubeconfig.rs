@@ -1,0 +1,163 @@
+//! kubeconfig files (`kind: Config`): TLS verification, plain HTTP, and
+//! credentials written into the file.
+
+use bulwark_core::redact::redact;
+use bulwark_core::{FieldPath, Resource, RuleMeta, Severity};
+use serde_json::Value;
+
+use super::rule;
+use crate::verdict::Verdict;
+
+const REFS: &[&str] = &[
+    "https://kubernetes.io/docs/concepts/configuration/organize-cluster-access-kubeconfig/",
+    "https://kubernetes.io/docs/reference/config-api/kubeconfig.v1/",
+];
+const CAT: &str = "kubeconfig";
+
+pub static INSECURE_SKIP_TLS: RuleMeta = rule(
+    "kubeconfig-insecure-skip-tls-verify",
+    "kubeconfig skips TLS verification",
+    Severity::High,
+    CAT,
+    &[],
+    "`insecure-skip-tls-verify: true` accepts any certificate, so anyone on the path can impersonate the API server and collect the credentials sent to it.",
+    "Remove it and set the cluster CA:\n```yaml\ncluster:\n  certificate-authority-data: <base64 CA>\n```",
+    REFS,
+);
+pub static PLAIN_HTTP: RuleMeta = rule(
+    "kubeconfig-plain-http-server",
+    "kubeconfig talks to the server over plain HTTP",
+    Severity::High,
+    CAT,
+    &[],
+    "An http:// server sends tokens and every request and response in clear text.",
+    "```yaml\ncluster:\n  server: https://api.example:6443\n```",
+    REFS,
+);
+pub static EMBEDDED_TOKEN: RuleMeta = rule(
+    "kubeconfig-embedded-token",
+    "kubeconfig contains a token or password",
+    Severity::Medium,
+    CAT,
+    &[],
+    "A bearer token or basic-auth password in the file is a long-lived credential anyone who reads the file can use.",
+    "Use short-lived credentials from an exec plugin (OIDC, cloud IAM):\n```yaml\nuser:\n  exec:\n    apiVersion: client.authentication.k8s.io/v1\n    command: kubelogin\n```",
+    REFS,
+);
+pub static EMBEDDED_KEY: RuleMeta = rule(
+    "kubeconfig-embedded-client-key",
+    "kubeconfig contains a client private key",
+    Severity::Medium,
+    CAT,
+    &[],
+    "An embedded client key is a credential that cannot be revoked (Kubernetes has no certificate revocation) and lasts until the certificate expires.",
+    "Prefer an exec plugin; where a certificate is required, keep the file mode 600, owned by its user, and the certificate short-lived.",
+    REFS,
+);
+pub static ANONYMOUS_USER: RuleMeta = rule(
+    "kubeconfig-anonymous-user",
+    "kubeconfig user has no credentials",
+    Severity::Low,
+    CAT,
+    &[],
+    "`user: {}` sends requests as system:anonymous; it works only if the API server serves anonymous requests, which it should not.",
+    "Give the user a credential (exec plugin or client certificate), or remove the context.",
+    REFS,
+);
+
+pub static RULES: &[&RuleMeta] = &[
+    &INSECURE_SKIP_TLS,
+    &PLAIN_HTTP,
+    &EMBEDDED_TOKEN,
+    &EMBEDDED_KEY,
+    &ANONYMOUS_USER,
+];
+
+pub fn is_kubeconfig(res: &Resource) -> bool {
+    res.kind() == "Config" && res.id.api_version == "v1"
+}
+
+fn named(res: &Resource, list: &str) -> Vec<(FieldPath, String, Value)> {
+    res.value
+        .get(list)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, e)| {
+            let name = e
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_string();
+            let inner = if list == "clusters" {
+                "cluster"
+            } else {
+                "user"
+            };
+            (
+                FieldPath::root().key(list).index(i).key(inner),
+                name,
+                e.get(inner).cloned().unwrap_or(Value::Null),
+            )
+        })
+        .collect()
+}
+
+/// Every failing check of one kubeconfig.
+pub fn findings(res: &Resource) -> Vec<(&'static RuleMeta, Verdict)> {
+    let mut out = Vec::new();
+    for (path, name, c) in named(res, "clusters") {
+        if c.get("insecure-skip-tls-verify").and_then(Value::as_bool) == Some(true) {
+            out.push((
+                &INSECURE_SKIP_TLS,
+                Verdict::fail(format!(
+                    "cluster {name:?} sets insecure-skip-tls-verify: true"
+                ))
+                .at(Some(path.key("insecure-skip-tls-verify"))),
+            ));
+        }
+        if let Some(s) = c.get("server").and_then(Value::as_str)
+            && s.trim().to_ascii_lowercase().starts_with("http://")
+        {
+            out.push((
+                &PLAIN_HTTP,
+                Verdict::fail(format!("cluster {name:?} server {s}")).at(Some(path.key("server"))),
+            ));
+        }
+    }
+    for (path, name, u) in named(res, "users") {
+        for key in ["token", "password"] {
+            if let Some(s) = u.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()) {
+                out.push((
+                    &EMBEDDED_TOKEN,
+                    Verdict::fail(format!("user {name:?} {key}: {}", redact(s)))
+                        .at(Some(path.key(key))),
+                ));
+            }
+        }
+        if let Some(s) = u
+            .get("client-key-data")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+        {
+            out.push((
+                &EMBEDDED_KEY,
+                Verdict::fail(format!("user {name:?} client-key-data: {}", redact(s)))
+                    .at(Some(path.key("client-key-data"))),
+            ));
+        }
+        let empty = match &u {
+            Value::Null => true,
+            Value::Object(m) => m.values().all(|v| v.is_null()),
+            _ => false,
+        };
+        if empty {
+            out.push((
+                &ANONYMOUS_USER,
+                Verdict::fail(format!("user {name:?} has no credentials")).at(Some(path)),
+            ));
+        }
+    }
+    out
+}
