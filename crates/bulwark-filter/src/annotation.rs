@@ -53,12 +53,12 @@ pub struct AnnotationWaiver {
     pub at: String,
 }
 
-type ObjectKey = (ObjectRef, Option<String>);
-
 /// Every ignore annotation of an inventory, by object.
 #[derive(Debug, Default)]
 pub struct Annotations {
-    by_object: HashMap<ObjectKey, Vec<AnnotationWaiver>>,
+    /// By file (`""` for objects not from a file), then object: findings
+    /// are looked up without building a key.
+    by_object: HashMap<String, HashMap<ObjectRef, Vec<AnnotationWaiver>>>,
     /// Rule ids that annotations name but no analyzer defines.
     pub notices: Vec<String>,
 }
@@ -68,10 +68,6 @@ impl Annotations {
     pub fn index(inv: &Inventory, catalog: &Catalog) -> Self {
         let mut out = Annotations::default();
         for res in inv.iter() {
-            let key = (
-                res.id.clone(),
-                res.origin.file.as_deref().map(str::to_string),
-            );
             let mut found = Vec::new();
             let own = res.metadata();
             out.read(
@@ -91,7 +87,13 @@ impl Annotations {
                 }
             }
             if !found.is_empty() {
-                out.by_object.entry(key).or_default().extend(found);
+                let file = res.origin.file.as_deref().unwrap_or_default().to_string();
+                out.by_object
+                    .entry(file)
+                    .or_default()
+                    .entry(res.id.clone())
+                    .or_default()
+                    .extend(found);
             }
         }
         out
@@ -159,12 +161,13 @@ impl Annotations {
 
     /// The annotation that waives `f`, if any.
     pub fn waiver(&self, f: &Finding) -> Option<&AnnotationWaiver> {
-        let key = (
-            f.object.clone(),
-            f.location.as_ref().map(|l| l.file.clone()),
-        );
+        if self.by_object.is_empty() {
+            return None;
+        }
+        let file = f.location.as_ref().map_or("", |l| l.file.as_str());
         self.by_object
-            .get(&key)?
+            .get(file)?
+            .get(&f.object)?
             .iter()
             .find(|w| w.rules.covers(&f.rule_id) && f.path.0.starts_with(&w.scope.0))
     }

@@ -44,6 +44,9 @@ pub struct Filter {
     pub ignores: Vec<IgnoreRule>,
     pub file_base: FileBase,
     pub baseline: Option<BaselineFile>,
+    /// Fill [`Outcome::baseline_entries`] (for `--write-baseline`); off by
+    /// default, as it costs an entry per finding.
+    pub record_baseline: bool,
     /// The day of the scan (UTC), against which `expires` is judged.
     pub today: Date,
 }
@@ -57,6 +60,7 @@ impl Filter {
             ignores: Vec::new(),
             file_base: FileBase::default(),
             baseline: None,
+            record_baseline: false,
             today,
         }
     }
@@ -128,8 +132,9 @@ pub struct Outcome {
     /// Things the user should know: expired ignore entries, annotations that
     /// name unknown rules or try to waive strict ones. Sorted, one per line.
     pub notices: Vec<String>,
-    /// The baseline of this scan: every finding that passed the selection
-    /// and was not waived by an annotation or the config.
+    /// The baseline of this scan, when [`Filter::record_baseline`] is set:
+    /// every finding that passed the selection and was not waived by an
+    /// annotation or the config.
     pub baseline_entries: Vec<BaselineEntry>,
 }
 
@@ -197,10 +202,15 @@ impl Filter {
                 out.suppressed.push(Suppressed { finding: f, by });
                 continue;
             }
-            let file = f.location.as_ref().map(|l| l.file.as_str());
-            let entry = BaselineEntry::of(&f, objects.get(&(&f.object, file)).copied());
-            let absorbed = baseline.as_mut().is_some_and(|b| b.absorb(&entry));
-            out.baseline_entries.push(entry);
+            let mut absorbed = false;
+            if baseline.is_some() || self.record_baseline {
+                let file = f.location.as_ref().map(|l| l.file.as_str());
+                let entry = BaselineEntry::of(&f, objects.get(&(&f.object, file)).copied());
+                absorbed = baseline.as_mut().is_some_and(|b| b.absorb(&entry));
+                if self.record_baseline {
+                    out.baseline_entries.push(entry);
+                }
+            }
             if absorbed {
                 out.suppressed.push(Suppressed {
                     finding: f,

@@ -100,7 +100,14 @@ fn ids(fs: &[Finding]) -> Vec<&str> {
 #[test]
 fn no_filter_reports_everything() {
     let (inv, f) = plain();
-    let out = Filter::new(today()).apply(&inv, &catalog(), f);
+    let mut flt = Filter::new(today());
+    assert!(
+        flt.apply(&inv, &catalog(), f.clone())
+            .baseline_entries
+            .is_empty()
+    );
+    flt.record_baseline = true;
+    let out = flt.apply(&inv, &catalog(), f);
     assert_eq!(out.reported.len(), 3);
     assert!(out.suppressed.is_empty());
     assert_eq!(out.deselected, 0);
@@ -415,7 +422,9 @@ fn config_validation_names_the_field() {
 #[test]
 fn baseline_hides_known_findings_and_survives_unrelated_edits() {
     let (inv, f) = plain();
-    let first = Filter::new(today()).apply(&inv, &catalog(), f);
+    let mut flt = Filter::new(today());
+    flt.record_baseline = true;
+    let first = flt.apply(&inv, &catalog(), f);
     let file = BaselineFile::new(first.baseline_entries.clone());
     assert!(
         file.findings
@@ -443,7 +452,6 @@ fn baseline_hides_known_findings_and_survives_unrelated_edits() {
         finding(&r, &HOSTNET, "spec.template.spec.hostNetwork"),
         finding(&r, &LATEST, "spec.template.spec.containers[2].image"),
     ];
-    let mut flt = Filter::new(today());
     flt.baseline = Some(BaselineFile::parse(&file.to_json()).unwrap());
     let out = flt.apply(&Inventory::new(vec![r]), &catalog(), f2);
     assert_eq!(out.reported.len(), 1);
@@ -469,6 +477,7 @@ fn waivers_apply_in_order_annotation_config_baseline() {
     let f = vec![finding(&r, &PRIV, PRIV_PATH)];
     let inv = Inventory::new(vec![r]);
     let mut flt = Filter::new(today());
+    flt.record_baseline = true;
     flt.ignores = compile(&Config {
         ignore: vec![entry("privileged-container", None)],
         ..Config::default()
