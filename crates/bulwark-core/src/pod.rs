@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::path::FieldPath;
+use crate::path::{FieldPath, Seg};
 use crate::resource::Resource;
 
 /// Which list of the pod spec a container is in.
@@ -81,16 +81,54 @@ pub fn is_workload_kind(kind: &str) -> bool {
     POD_PATHS.iter().any(|(k, _, _)| *k == kind)
 }
 
+/// Looks a relative path up without building a [`FieldPath`]: rules call
+/// this for every container, and most fields they ask for are absent.
+fn get_rel<'a>(v: &'a Value, rel: &str) -> Option<&'a Value> {
+    if rel.contains(['[', '"']) {
+        return FieldPath::parse(rel).get(v);
+    }
+    rel.split('.')
+        .filter(|k| !k.is_empty())
+        .try_fold(v, |cur, k| cur.get(k))
+}
+
+/// `base` followed by the segments of `rel`, in one allocation.
+fn join_rel(base: &FieldPath, rel: &str) -> FieldPath {
+    if rel.contains(['[', '"']) {
+        return base.join(rel);
+    }
+    let mut segs = Vec::with_capacity(base.0.len() + rel.split('.').count());
+    segs.extend(base.0.iter().cloned());
+    segs.extend(
+        rel.split('.')
+            .filter(|k| !k.is_empty())
+            .map(|k| Seg::Key(k.to_string())),
+    );
+    FieldPath(segs)
+}
+
+/// `base.securityContext.<key>` in one allocation.
+fn sc_path(base: &FieldPath, key: &str) -> FieldPath {
+    if key.contains(['.', '[', '"']) {
+        return join_rel(base, &format!("securityContext.{key}"));
+    }
+    let mut segs = Vec::with_capacity(base.0.len() + 2);
+    segs.extend(base.0.iter().cloned());
+    segs.push(Seg::Key("securityContext".to_string()));
+    segs.push(Seg::Key(key.to_string()));
+    FieldPath(segs)
+}
+
 impl<'a> PodView<'a> {
     /// The pod view of a workload, or `None` for kinds without pods (or a
     /// workload whose pod spec is missing or not an object).
     pub fn of(resource: &'a Resource) -> Option<Self> {
         let (_, spec_path, meta_path) = POD_PATHS.iter().find(|(k, _, _)| *k == resource.kind())?;
-        let spec = FieldPath::parse(spec_path).get(&resource.value)?;
+        let spec = get_rel(&resource.value, spec_path)?;
         if !spec.is_object() {
             return None;
         }
-        let meta = FieldPath::parse(meta_path).get(&resource.value);
+        let meta = get_rel(&resource.value, meta_path);
         Some(Self {
             resource,
             spec,
@@ -112,13 +150,16 @@ impl<'a> PodView<'a> {
 
     /// A field of the pod spec and its full path.
     pub fn field(&self, rel: &str) -> (Option<&'a Value>, FieldPath) {
-        let rp = FieldPath::parse(rel);
-        (rp.get(self.spec), self.spec_path().join(rel))
+        (get_rel(self.spec, rel), join_rel(&self.spec_path(), rel))
     }
 
     /// A pod-level `securityContext` field and its path.
     pub fn pod_sc(&self, key: &str) -> (Option<&'a Value>, FieldPath) {
-        self.field(&format!("securityContext.{key}"))
+        (self.pod_sc_value(key), sc_path(&self.spec_path(), key))
+    }
+
+    fn pod_sc_value(&self, key: &str) -> Option<&'a Value> {
+        get_rel(self.spec.get("securityContext")?, key)
     }
 
     pub fn annotations(&self) -> Option<&'a serde_json::Map<String, Value>> {
@@ -139,7 +180,8 @@ impl<'a> PodView<'a> {
         let this = *self;
         ContainerKind::ALL.into_iter().flat_map(move |kind| {
             let list = this.spec.get(kind.field()).and_then(Value::as_array);
-            let base = this.spec_path().key(kind.field());
+            // The path is built only for lists that exist.
+            let base = list.map(|_| this.spec_path().key(kind.field()));
             list.into_iter()
                 .flatten()
                 .enumerate()
@@ -148,7 +190,7 @@ impl<'a> PodView<'a> {
                     kind,
                     index,
                     value,
-                    path: base.index(index),
+                    path: base.as_ref().map(|b| b.index(index)).unwrap_or_default(),
                 })
         })
     }
@@ -192,13 +234,17 @@ impl<'a> ContainerView<'a> {
 
     /// A field of the container and its path.
     pub fn field(&self, rel: &str) -> (Option<&'a Value>, FieldPath) {
-        (FieldPath::parse(rel).get(self.value), self.path.join(rel))
+        (get_rel(self.value, rel), join_rel(&self.path, rel))
     }
 
     /// A container-only `securityContext` field (privileged, capabilities,
     /// allowPrivilegeEscalation, readOnlyRootFilesystem, procMount).
     pub fn sc(&self, key: &str) -> (Option<&'a Value>, FieldPath) {
-        self.field(&format!("securityContext.{key}"))
+        (self.sc_value(key), sc_path(&self.path, key))
+    }
+
+    fn sc_value(&self, key: &str) -> Option<&'a Value> {
+        get_rel(self.value.get("securityContext")?, key)
     }
 
     /// A `securityContext` field that the pod level can also set
@@ -207,15 +253,13 @@ impl<'a> ContainerView<'a> {
     /// the pod's. The path is where the value was found, or the container's
     /// `securityContext` when neither sets it.
     pub fn effective_sc(&self, key: &str) -> (Option<&'a Value>, FieldPath) {
-        let (v, p) = self.sc(key);
-        if let Some(v) = v.filter(|v| !v.is_null()) {
-            return (Some(v), p);
+        if let Some(v) = self.sc_value(key).filter(|v| !v.is_null()) {
+            return (Some(v), sc_path(&self.path, key));
         }
-        let (pv, pp) = self.pod.pod_sc(key);
-        if let Some(pv) = pv.filter(|v| !v.is_null()) {
-            return (Some(pv), pp);
+        if let Some(pv) = self.pod.pod_sc_value(key).filter(|v| !v.is_null()) {
+            return (Some(pv), sc_path(&self.pod.spec_path(), key));
         }
-        (None, self.path.key("securityContext").key(key))
+        (None, sc_path(&self.path, key))
     }
 
     pub fn image(&self) -> Option<&'a str> {
@@ -285,6 +329,51 @@ mod tests {
             p.to_string(),
             "spec.containers[1].securityContext.seccompProfile"
         );
+    }
+
+    /// The allocation-free lookups agree with FieldPath::parse, nested and
+    /// bracketed keys included.
+    #[test]
+    fn relative_lookups_match_field_paths() {
+        let r = res(json!({
+            "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
+            "spec": {
+                "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+                "containers": [{"name": "a", "securityContext": {
+                    "capabilities": {"add": ["NET_ADMIN"]},
+                    "a.b": true
+                }}]
+            }
+        }));
+        let pod = PodView::of(&r).expect("pod");
+        let c = pod.containers().next().expect("container");
+        for rel in [
+            "securityContext.capabilities.add[0]",
+            "securityContext.capabilities",
+            "securityContext[\"a.b\"]",
+            "securityContext.missing.deeper",
+            "",
+        ] {
+            let (v, p) = c.field(rel);
+            let want = c.path.join(rel);
+            assert_eq!(p, want, "{rel}");
+            assert_eq!(v, want.get(&r.value), "{rel}");
+        }
+        let (v, p) = c.sc("capabilities.add");
+        assert_eq!(v, Some(&json!(["NET_ADMIN"])));
+        assert_eq!(
+            p.to_string(),
+            "spec.containers[0].securityContext.capabilities.add"
+        );
+        let (v, p) = c.effective_sc("seccompProfile");
+        assert_eq!(v, Some(&json!({"type": "RuntimeDefault"})));
+        assert_eq!(p.to_string(), "spec.securityContext.seccompProfile");
+        let (v, p) = pod.pod_sc("seccompProfile.type");
+        assert_eq!(v, Some(&json!("RuntimeDefault")));
+        assert_eq!(p.to_string(), "spec.securityContext.seccompProfile.type");
+        let (v, p) = pod.field("containers[0].name");
+        assert_eq!(v, Some(&json!("a")));
+        assert_eq!(p.to_string(), "spec.containers[0].name");
     }
 
     #[test]
