@@ -14,6 +14,7 @@ pub mod model;
 pub mod policy;
 pub mod problem;
 pub mod reach;
+pub mod render;
 pub mod selector;
 pub mod topology;
 

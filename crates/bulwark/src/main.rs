@@ -3,6 +3,7 @@
 
 mod cli;
 mod explain;
+mod netpol_cmd;
 mod pipeline;
 mod pss_cmd;
 mod rbac_cmd;
