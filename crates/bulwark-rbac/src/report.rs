@@ -45,8 +45,38 @@ impl std::fmt::Display for IssueOut {
 }
 
 /// Issues that change answers (a binding or subject that grants nothing).
+/// A binding to a ClusterRole every cluster has gets a hint to add the
+/// default roles.
 pub fn answer_issues(m: &Model<'_>) -> Vec<IssueOut> {
-    m.issues.iter().map(IssueOut::of).collect()
+    let defaults = crate::defaults::resources().unwrap_or_default();
+    let is_default_cluster_role = |name: &str| {
+        defaults
+            .iter()
+            .any(|r| r.kind() == "ClusterRole" && r.id.name == name)
+    };
+    m.issues
+        .iter()
+        .map(|i| {
+            let mut out = IssueOut::of(i);
+            let role = i
+                .res
+                .value
+                .pointer("/roleRef/name")
+                .and_then(serde_json::Value::as_str);
+            if i.kind == IssueKind::MissingRole
+                && i.res
+                    .value
+                    .pointer("/roleRef/kind")
+                    .and_then(serde_json::Value::as_str)
+                    == Some("ClusterRole")
+                && role.is_some_and(is_default_cluster_role)
+            {
+                out.message
+                    .push_str(" (it is a default role of every cluster: add --with-default-roles)");
+            }
+            out
+        })
+        .collect()
 }
 
 /// One subject and every chain that grants it the permission.
