@@ -35,7 +35,8 @@ impl Query {
 pub fn parse_port(s: &str) -> Result<(Protocol, u32), String> {
     let (p, n) = match s.split_once('/') {
         Some((p, n)) => (
-            Protocol::parse(p).ok_or_else(|| format!("unknown protocol '{p}' (tcp, udp or sctp)"))?,
+            Protocol::parse(p)
+                .ok_or_else(|| format!("unknown protocol '{p}' (tcp, udp or sctp)"))?,
             n,
         ),
         None => (Protocol::Tcp, s),
@@ -123,7 +124,13 @@ pub fn matrix(conns: &[ConnView]) -> String {
     let widths: Vec<usize> = dsts
         .iter()
         .enumerate()
-        .map(|(j, d)| rows.iter().map(|r| r[j].len()).max().unwrap_or(0).max(d.len()))
+        .map(|(j, d)| {
+            rows.iter()
+                .map(|r| r[j].len())
+                .max()
+                .unwrap_or(0)
+                .max(d.len())
+        })
         .collect();
     let mut out = format!("{:<w0$}", "FROM\\TO");
     for (d, w) in dsts.iter().zip(&widths) {

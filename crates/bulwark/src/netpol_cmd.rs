@@ -61,7 +61,9 @@ fn workloads(m: &Model, spec: &Option<String>) -> Result<Option<Vec<usize>>, Str
     let Some(s) = spec else { return Ok(None) };
     let found = m.topo.find(s);
     if found.is_empty() {
-        return Err(format!("workload '{s}' does not exist in the input resources"));
+        return Err(format!(
+            "workload '{s}' does not exist in the input resources"
+        ));
     }
     Ok(Some(found))
 }
@@ -112,5 +114,9 @@ fn reach(a: ReachArgs) -> Result<u8, String> {
     if matches!(a.format, ReachFormat::Json) {
         println!();
     }
-    Ok(if loaded.summary.errors.is_empty() { 0 } else { 2 })
+    Ok(if loaded.summary.errors.is_empty() {
+        0
+    } else {
+        2
+    })
 }
