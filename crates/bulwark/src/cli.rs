@@ -38,6 +38,8 @@ pub enum Command {
     },
     /// RBAC questions: who can, can, subjects' permissions.
     Rbac(crate::rbac_cmd::RbacArgs),
+    /// Network reachability under NetworkPolicy and the admin network tiers.
+    Netpol(crate::netpol_cmd::NetpolArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -136,6 +138,7 @@ pub fn run(cli: Cli) -> Result<u8, String> {
         Command::Scan(a) => scan(a),
         Command::Pss { command } => crate::pss_cmd::run(command),
         Command::Rbac(a) => crate::rbac_cmd::run(a),
+        Command::Netpol(a) => crate::netpol_cmd::run(a),
         Command::Rules { format } => {
             let cat = pipeline::catalog();
             match format {
