@@ -1,7 +1,7 @@
 //! Baselines: the findings a team has accepted as known, so a scan shows
 //! only what is new.
 //!
-//! The file is JSON:
+//! The file is JSON, described by `docs/baseline-schema.json`:
 //!
 //! ```json
 //! {
