@@ -561,3 +561,36 @@ fn settings_report_every_unknown_id_with_its_place() {
     assert!(errs[0].contains("'host-netwrok'") && errs[0].contains("'host-network'"));
     assert!(errs[1].starts_with(".bulwark.yaml:ignore[0].rule: unknown rule"));
 }
+
+#[test]
+fn cronjob_pod_template_annotation_is_honoured() {
+    let r = res(
+        "c.yaml",
+        json!({
+            "apiVersion": "batch/v1", "kind": "CronJob", "metadata": {"name": "c"},
+            "spec": {"jobTemplate": {"spec": {"template": {
+                "metadata": {"annotations": {"bulwark.dev/ignore": "privileged-container"}},
+                "spec": {"containers": [{"name": "a"}]}
+            }}}}
+        }),
+    );
+    let f = vec![
+        finding(
+            &r,
+            &PRIV,
+            "spec.jobTemplate.spec.template.spec.containers[0].securityContext.privileged",
+        ),
+        // The same rule outside the template is not covered.
+        finding(&r, &PRIV, "spec.jobTemplate.spec"),
+    ];
+    let out = Filter::new(today()).apply(&Inventory::new(vec![r]), &catalog(), f);
+    assert_eq!(out.suppressed.len(), 1);
+    assert_eq!(out.reported[0].path.to_string(), "spec.jobTemplate.spec");
+    match &out.suppressed[0].by {
+        WaivedBy::Annotation { reason, at } => {
+            assert_eq!(reason, &None);
+            assert_eq!(at, "c.yaml (CronJob/c)");
+        }
+        other => panic!("{other:?}"),
+    }
+}
