@@ -90,6 +90,30 @@ impl Model<'_> {
         out
     }
 
+    /// Every subject that can do `req` in at least one namespace (or
+    /// cluster-wide): ClusterRoleBindings, and RoleBindings of every
+    /// namespace. The request's own namespace is ignored.
+    pub fn who_can_anywhere(&self, req: &Request) -> Vec<Grant> {
+        let mut out = Vec::new();
+        // Cluster-scoped resources and URLs never go through RoleBindings.
+        let through_role_bindings = !crate::request::is_cluster_scoped_request(req);
+        for role in self.role_ids_in_use() {
+            let Some(rule) = self.allowing_rule(role, req) else {
+                continue;
+            };
+            for &b in self.crbs_of(role) {
+                self.push_subjects(b, role, rule, &mut out);
+            }
+            if through_role_bindings {
+                for &b in self.all_rbs_of(role) {
+                    self.push_subjects(b, role, rule, &mut out);
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
     fn push_subjects(&self, b: BindingId, role: RoleId, rule: RuleRef, out: &mut Vec<Grant>) {
         for s in &self.bindings[b].subjects {
             if let Some(subject) = &s.resolved {

@@ -159,6 +159,7 @@ pub struct Model<'a> {
     cluster_role_ids: Vec<RoleId>,
     crbs_by_role: HashMap<RoleId, Vec<BindingId>>,
     rbs_by_role_ns: HashMap<(RoleId, &'a str), Vec<BindingId>>,
+    rbs_by_role: HashMap<RoleId, Vec<BindingId>>,
     by_user: HashMap<String, Vec<(BindingId, usize)>>,
     by_group: HashMap<&'a str, Vec<(BindingId, usize)>>,
     bound: HashSet<RoleId>,
@@ -473,7 +474,10 @@ impl<'a> Model<'a> {
         if let Some(r) = role {
             self.bound.insert(r);
             match namespace {
-                Some(ns) => self.rbs_by_role_ns.entry((r, ns)).or_default().push(id),
+                Some(ns) => {
+                    self.rbs_by_role_ns.entry((r, ns)).or_default().push(id);
+                    self.rbs_by_role.entry(r).or_default().push(id);
+                }
                 None => self.crbs_by_role.entry(r).or_default().push(id),
             }
         }
@@ -537,6 +541,22 @@ impl<'a> Model<'a> {
             .get(&(role, ns))
             .map(Vec::as_slice)
             .unwrap_or(&[])
+    }
+
+    /// RoleBindings of a role in every namespace.
+    pub fn all_rbs_of(&self, role: RoleId) -> &[BindingId] {
+        self.rbs_by_role
+            .get(&role)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Every Role and ClusterRole in use.
+    pub fn role_ids_in_use(&self) -> impl Iterator<Item = RoleId> + '_ {
+        self.cluster_role_ids
+            .iter()
+            .copied()
+            .chain(self.roles_in_ns.values().flatten().copied())
     }
 
     /// Whether any binding references the role (directly).

@@ -119,6 +119,22 @@ impl WhoCanReport {
         }
     }
 
+    /// The answer for every namespace at once (`--all-namespaces`).
+    pub fn anywhere(m: &Model<'_>, req: &Request) -> Self {
+        let grants = m.who_can_anywhere(req);
+        let desc = req.to_string();
+        let desc = desc
+            .strip_suffix(" cluster-wide")
+            .map(|d| format!("{d} in any namespace"))
+            .unwrap_or(desc);
+        Self {
+            request: req.clone(),
+            description: desc,
+            subjects: group_by_subject(m, &grants),
+            issues: answer_issues(m),
+        }
+    }
+
     pub fn text(&self) -> String {
         let mut s = String::new();
         let _ = writeln!(

@@ -211,6 +211,18 @@ pub fn is_cluster_scoped(group: &str, resource: &str) -> bool {
     )
 }
 
+/// Whether a resource request can never carry a namespace.
+pub fn is_cluster_scoped_request(req: &Request) -> bool {
+    match &req.target {
+        Target::Resource {
+            api_group,
+            resource,
+            ..
+        } => is_cluster_scoped(api_group, resource),
+        Target::NonResource { .. } => true,
+    }
+}
+
 /// Who asks: a user name and the groups it belongs to, as an authenticator
 /// would present it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

@@ -370,3 +370,24 @@ fn permissions_split_cluster_and_namespaces() {
         ]
     );
 }
+
+#[test]
+fn who_can_anywhere_unions_every_namespace() {
+    let i = inv(BASIC);
+    let m = Model::build(&i);
+    let req = Request::parse("get", "secrets").unwrap();
+    let mut v: Vec<String> = m
+        .who_can_anywhere(&req)
+        .iter()
+        .map(|g| g.subject.to_string())
+        .collect();
+    v.dedup();
+    assert_eq!(v, ["user:alice", "group:auditors", "sa:dev/app"]);
+    let exec = Request::parse("create", "pods/exec").unwrap();
+    let g = m.who_can_anywhere(&exec);
+    assert_eq!(g.len(), 1);
+    assert_eq!(m.chain(&g[0]).binding, "RoleBinding/dev/exec");
+    // Cluster-scoped: RoleBindings never count.
+    let nodes = Request::parse("get", "nodes").unwrap();
+    assert!(m.who_can_anywhere(&nodes).is_empty());
+}
