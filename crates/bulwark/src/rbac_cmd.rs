@@ -29,6 +29,10 @@ pub enum RbacCommand {
         resource: String,
         #[command(flatten)]
         target: TargetArgs,
+        /// Subjects that can in at least one namespace (RoleBindings of
+        /// every namespace, and ClusterRoleBindings).
+        #[arg(short = 'A', long, conflicts_with = "namespace")]
+        all_namespaces: bool,
         #[command(flatten)]
         common: CommonArgs,
     },
@@ -149,12 +153,17 @@ pub fn run(a: RbacArgs) -> Result<u8, String> {
             verb,
             resource,
             target,
+            all_namespaces,
             common,
         } => {
             let req = request(&verb, &resource, &target)?;
             let l = load(&common)?;
             let m = Model::build(&l.inv);
-            let r = WhoCanReport::new(&m, &req);
+            let r = if all_namespaces {
+                WhoCanReport::anywhere(&m, &req)
+            } else {
+                WhoCanReport::new(&m, &req)
+            };
             match common.format {
                 RbacFormat::Json => print_json(serde_json::to_string_pretty(&r))?,
                 RbacFormat::Table => print!("{}", r.text()),

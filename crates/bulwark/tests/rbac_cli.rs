@@ -308,3 +308,24 @@ fn scan_reports_risky_grants_with_lines() {
     assert_eq!(create["path"], "rules[0].verbs");
     assert_eq!(create["line"], 10);
 }
+
+#[test]
+fn who_can_all_namespaces() {
+    let f = file();
+    let out = bulwark()
+        .args(["rbac", "who-can", "list", "secrets", "-A"])
+        .arg(f.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let s = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        s.contains("who can list secrets in any namespace: 2 subject(s)"),
+        "{s}"
+    );
+    bulwark()
+        .args(["rbac", "who-can", "list", "secrets", "-A", "-n", "dev"])
+        .arg(f.path())
+        .assert()
+        .code(2);
+}
