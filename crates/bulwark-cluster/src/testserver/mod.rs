@@ -1,0 +1,279 @@
+//! A stand-in for kube-apiserver on 127.0.0.1, for tests only.
+//!
+//! There is no kube-apiserver binary on the machines this project is built
+//! on, so tests talk to this server instead. It serves *recorded* objects
+//! (manifests loaded with `bulwark-load` and turned into what the API server
+//! would return: `stringData` folded into base64 `data`, uids, resource
+//! versions, ReplicaSets, Jobs and Pods owned by their workloads) with the
+//! real API's paths and shapes: `/version`, legacy discovery (`/api`,
+//! `/api/v1`, `/apis`, `/apis/<group>[/<version>]`), lists with
+//! `limit`/`continue`, `Table` and `PartialObjectMetadataList` responses
+//! for the `Accept` headers kubectl and kube-rs send, bearer-token
+//! authentication, a `Status` object for every error, 403 on resources a
+//! test chooses, and `nodes/{name}/proxy/configz`. It speaks HTTPS (rustls)
+//! with a test CA and server certificate minted by rcgen at start-up, and
+//! writes a kubeconfig that both kube-rs and `kubectl` accept.
+
+mod api;
+mod record;
+mod tls;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+
+pub use api::{RESOURCES, ServedResource};
+pub use record::{record, record_dir};
+
+/// Everything one test cluster serves.
+#[derive(Clone, Debug, Default)]
+pub struct ClusterData {
+    /// Objects by `(group, plural)`, each with apiVersion and kind set.
+    pub objects: BTreeMap<(String, String), Vec<Value>>,
+    /// `gitVersion` of `/version` (`v1.33.1`).
+    pub version: String,
+    /// Kubelet configuration per node name, served at
+    /// `/api/v1/nodes/{name}/proxy/configz`.
+    pub configz: BTreeMap<String, Value>,
+    /// `(group, plural)` pairs answered with 403 Forbidden.
+    pub forbidden: BTreeSet<(String, String)>,
+    /// Pods generated on the fly (for scale tests), after the recorded ones.
+    pub synthetic_pods: Option<SyntheticPods>,
+}
+
+/// `namespaces × per_namespace` pods generated when listed, never stored:
+/// pod `i` of namespace `ns-N` is a copy of `template` with its name,
+/// namespace and uid filled in.
+#[derive(Clone, Debug)]
+pub struct SyntheticPods {
+    pub namespaces: usize,
+    pub per_namespace: usize,
+    pub template: Value,
+}
+
+impl SyntheticPods {
+    pub fn len(&self) -> usize {
+        self.namespaces * self.per_namespace
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn namespace(i: usize) -> String {
+        format!("ns-{i:04}")
+    }
+
+    /// The `i`th pod, in list order (namespace, then name).
+    pub fn pod(&self, i: usize) -> Value {
+        let ns = i / self.per_namespace.max(1);
+        let n = i % self.per_namespace.max(1);
+        let mut p = self.template.clone();
+        p["metadata"]["name"] = json!(format!("pod-{n:05}"));
+        p["metadata"]["namespace"] = json!(Self::namespace(ns));
+        p["metadata"]["uid"] = json!(format!("00000000-0000-4000-8000-{i:012}"));
+        p
+    }
+
+    /// Pods of one namespace: the range of indexes.
+    pub fn range_in(&self, ns: &str) -> std::ops::Range<usize> {
+        match ns
+            .strip_prefix("ns-")
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| *n < self.namespaces)
+        {
+            Some(n) => n * self.per_namespace..(n + 1) * self.per_namespace,
+            None => 0..0,
+        }
+    }
+}
+
+impl ClusterData {
+    /// Forbids listing and getting `plural` of `group` (`""` for core).
+    pub fn forbid(&mut self, group: &str, plural: &str) {
+        self.forbidden
+            .insert((group.to_string(), plural.to_string()));
+    }
+
+    /// The recorded objects of one resource.
+    pub fn of(&self, group: &str, plural: &str) -> &[Value] {
+        self.objects
+            .get(&(group.to_string(), plural.to_string()))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Adds (or replaces) an object; identity is read from it.
+    pub fn insert(&mut self, obj: Value) -> Result<(), String> {
+        let av = obj["apiVersion"].as_str().unwrap_or_default();
+        let kind = obj["kind"].as_str().unwrap_or_default();
+        let Some(r) = RESOURCES
+            .iter()
+            .find(|r| r.api_version() == av && r.kind == kind)
+        else {
+            return Err(format!("{av} {kind} is not served by a 1.33 API server"));
+        };
+        let list = self
+            .objects
+            .entry((r.group.to_string(), r.plural.to_string()))
+            .or_default();
+        let key = |o: &Value| {
+            (
+                o["metadata"]["namespace"].as_str().map(str::to_string),
+                o["metadata"]["name"].as_str().map(str::to_string),
+            )
+        };
+        let k = key(&obj);
+        list.retain(|o| key(o) != k);
+        list.push(obj);
+        list.sort_by_key(key);
+        Ok(())
+    }
+}
+
+/// A running test API server. Stops when dropped.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    /// PEM of the test CA that signed the server certificate.
+    pub ca_pem: String,
+    /// The bearer token the server accepts.
+    pub token: String,
+    handle: axum_server::Handle<SocketAddr>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts serving `data` on a free port of 127.0.0.1, in a thread of
+    /// its own (so sync tests and child processes can use it alike).
+    pub fn start(data: ClusterData) -> std::io::Result<TestServer> {
+        let certs = tls::mint().map_err(std::io::Error::other)?;
+        let token = format!("bulwark-test-token-{}", std::process::id());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let handle = axum_server::Handle::new();
+        let state = Arc::new(api::State {
+            data,
+            token: token.clone(),
+            addr,
+        });
+        let (tx, rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
+        let h = handle.clone();
+        let cert = certs.server_pem.clone().into_bytes();
+        let key = certs.server_key_pem.clone().into_bytes();
+        let thread = std::thread::spawn(move || {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            };
+            rt.block_on(async move {
+                let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+                let config = match axum_server::tls_rustls::RustlsConfig::from_pem(cert, key).await
+                {
+                    Ok(c) => c,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                };
+                let server = match axum_server::tls_rustls::from_tcp_rustls(listener, config) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                };
+                let _ = tx.send(Ok(()));
+                let app = api::router(state);
+                let _ = server.handle(h).serve(app.into_make_service()).await;
+            });
+        });
+        rx.recv().map_err(std::io::Error::other)??;
+        Ok(TestServer {
+            addr,
+            ca_pem: certs.ca_pem,
+            token,
+            handle,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("https://{}", self.addr)
+    }
+
+    /// A kubeconfig context for this server, to pass to [`write_kubeconfig`].
+    pub fn context(&self, name: &str) -> KubeContext {
+        KubeContext {
+            name: name.to_string(),
+            server: self.url(),
+            ca_pem: Some(self.ca_pem.clone()),
+            token: self.token.clone(),
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.handle.shutdown();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// One context of a generated kubeconfig.
+#[derive(Clone, Debug)]
+pub struct KubeContext {
+    pub name: String,
+    pub server: String,
+    pub ca_pem: Option<String>,
+    pub token: String,
+}
+
+/// Writes a kubeconfig (JSON, which kubectl and kube-rs read as YAML) with
+/// one cluster, user and context per entry; the first is current.
+pub fn write_kubeconfig(path: &Path, contexts: &[KubeContext]) -> std::io::Result<()> {
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let clusters: Vec<Value> = contexts
+        .iter()
+        .map(|c| {
+            let mut cluster = json!({ "server": c.server });
+            if let Some(ca) = &c.ca_pem {
+                cluster["certificate-authority-data"] = json!(b64(ca));
+            }
+            json!({ "name": c.name, "cluster": cluster })
+        })
+        .collect();
+    let users: Vec<Value> = contexts
+        .iter()
+        .map(|c| json!({ "name": format!("{}-user", c.name), "user": { "token": c.token } }))
+        .collect();
+    let ctxs: Vec<Value> = contexts
+        .iter()
+        .map(|c| {
+            json!({ "name": c.name, "context": {
+                "cluster": c.name, "user": format!("{}-user", c.name) } })
+        })
+        .collect();
+    let cfg = json!({
+        "apiVersion": "v1",
+        "kind": "Config",
+        "preferences": {},
+        "clusters": clusters,
+        "users": users,
+        "contexts": ctxs,
+        "current-context": contexts.first().map(|c| c.name.clone()).unwrap_or_default(),
+    });
+    let text = serde_json::to_string_pretty(&cfg).map_err(std::io::Error::other)?;
+    std::fs::write(path, text)
+}

@@ -1,0 +1,199 @@
+//! The kube-rs client against the test API server: what a collection
+//! reads, folds, strips and records as not evaluated.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use bulwark_cluster::{CollectOptions, Collection, Credentials, Error, collect};
+
+fn rt() -> tokio::runtime::Runtime {
+    bulwark_cluster::install_crypto_provider();
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn run(fx: &common::Fixture, context: &str, opts: &CollectOptions) -> Result<Collection, Error> {
+    let creds = bulwark_cluster::config::load(Some(&fx.kubeconfig))?;
+    let ctx = creds.select(&[context.to_string()], false)?;
+    rt().block_on(async {
+        let client = creds.client(&ctx[0]).await?;
+        collect(client, &ctx[0], opts).await
+    })
+}
+
+fn kinds(c: &Collection) -> BTreeSet<String> {
+    c.resources.iter().map(|r| r.kind().to_string()).collect()
+}
+
+#[test]
+fn reads_every_kind_folds_owned_pods_and_strips_secrets() {
+    let fx = common::start(vec![("insecure", common::recorded("insecure", "v1.33.1"))]);
+    let c = run(&fx, "insecure", &CollectOptions::default()).expect("collects");
+    assert_eq!(c.server_version, "v1.33.1");
+    assert!(c.not_evaluated.is_empty(), "{:?}", c.not_evaluated);
+    let k = kinds(&c);
+    for want in [
+        "Namespace",
+        "Node",
+        "ServiceAccount",
+        "Service",
+        "ConfigMap",
+        "Secret",
+        "Deployment",
+        "StatefulSet",
+        "DaemonSet",
+        "CronJob",
+        "Ingress",
+        "NetworkPolicy",
+        "Role",
+        "RoleBinding",
+        "ClusterRoleBinding",
+        "KubeletConfiguration",
+    ] {
+        assert!(k.contains(want), "{want} missing: {k:?}");
+    }
+    // Every pod, ReplicaSet and Job of the examples has a workload above it.
+    for gone in ["Pod", "ReplicaSet", "Job"] {
+        assert!(
+            !k.contains(gone),
+            "{gone} should be folded into its workload"
+        );
+    }
+    assert!(c.folded > 0);
+    let api = c
+        .resources
+        .iter()
+        .find(|r| r.kind() == "Deployment" && r.id.name == "api")
+        .expect("api deployment");
+    assert_eq!(
+        api.annotation(bulwark_cluster::owners::POD_COUNT),
+        Some("2")
+    );
+    assert!(c.pod_counts.values().sum::<usize>() >= 2);
+    for r in &c.resources {
+        assert!(r.origin.file.is_none() && r.spans.is_none());
+        assert!(!r.id.api_version.is_empty() && !r.id.kind.is_empty());
+    }
+    // Secret: type, keys, annotations; never a value.
+    let planted = c
+        .resources
+        .iter()
+        .find(|r| r.kind() == "Secret" && r.id.name == "planted")
+        .expect("planted secret");
+    assert_eq!(planted.value["type"], "Opaque");
+    assert_eq!(planted.value["data"], serde_json::json!({"token": ""}));
+    let all = serde_json::to_string(&c.resources.iter().map(|r| &r.value).collect::<Vec<_>>())
+        .expect("json");
+    // (The examples also put this password in a ConfigMap, which is not a
+    // Secret and is read whole: the credential-in-configmap rule needs it.)
+    for secret in [
+        common::PLANTED,
+        &common::base64(common::PLANTED),
+        &common::base64("s3cr3t-Passw0rd!"),
+    ] {
+        assert!(!all.contains(secret), "a secret value was collected");
+    }
+}
+
+#[test]
+fn page_size_does_not_change_what_is_read() {
+    let fx = common::start(vec![("insecure", common::recorded("insecure", "v1.33.1"))]);
+    let big = run(&fx, "insecure", &CollectOptions::default()).expect("collects");
+    let small = run(
+        &fx,
+        "insecure",
+        &CollectOptions {
+            page_size: 1,
+            concurrency: 3,
+            ..Default::default()
+        },
+    )
+    .expect("collects");
+    let ids = |c: &Collection| c.resources.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&big), ids(&small));
+    assert!(small.requests > big.requests + 10, "pages were not used");
+}
+
+#[test]
+fn forbidden_lists_are_recorded_not_empty() {
+    let mut data = common::recorded("insecure", "v1.33.1");
+    data.forbid("rbac.authorization.k8s.io", "rolebindings");
+    data.forbid("", "nodes/proxy");
+    let fx = common::start(vec![("insecure", data)]);
+    let c = run(&fx, "insecure", &CollectOptions::default()).expect("collects");
+    let ne: Vec<_> = c
+        .not_evaluated
+        .iter()
+        .map(|n| n.resource.as_str())
+        .collect();
+    assert_eq!(
+        ne,
+        [
+            "nodes/node-1/proxy/configz",
+            "rolebindings.rbac.authorization.k8s.io"
+        ]
+    );
+    let rb = &c.not_evaluated[1];
+    assert_eq!(rb.kind, "RoleBinding");
+    assert!(rb.reason.starts_with("403 Forbidden"), "{}", rb.reason);
+    assert!(!kinds(&c).contains("RoleBinding"));
+}
+
+#[test]
+fn namespaces_restrict_and_typos_fail() {
+    let fx = common::start(vec![("insecure", common::recorded("insecure", "v1.33.1"))]);
+    let opts = CollectOptions {
+        namespaces: vec!["shop".into()],
+        ..Default::default()
+    };
+    let c = run(&fx, "insecure", &opts).expect("collects");
+    let namespaces: BTreeSet<_> = c.resources.iter().filter_map(|r| r.namespace()).collect();
+    assert_eq!(namespaces, BTreeSet::from(["shop"]));
+    assert_eq!(
+        c.resources
+            .iter()
+            .filter(|r| r.kind() == "Namespace")
+            .count(),
+        1
+    );
+    let opts = CollectOptions {
+        namespaces: vec!["shpo".into()],
+        ..Default::default()
+    };
+    match run(&fx, "insecure", &opts) {
+        Err(Error::UnknownNamespace { name, .. }) => assert_eq!(name, "shpo"),
+        other => panic!("expected an unknown-namespace error, got {other:?}"),
+    }
+}
+
+#[test]
+fn unknown_context_is_an_error_with_a_suggestion() {
+    let fx = common::start(vec![("insecure", common::recorded("insecure", "v1.33.1"))]);
+    let creds =
+        Credentials::clone(&bulwark_cluster::config::load(Some(&fx.kubeconfig)).expect("loads"));
+    let e = creds.select(&["insecrue".into()], false).expect_err("typo");
+    let msg = e.to_string();
+    assert!(msg.contains("did you mean \"insecure\""), "{msg}");
+    assert_eq!(creds.select(&[], false).expect("current"), ["insecure"]);
+}
+
+#[test]
+fn a_wrong_token_or_a_dead_server_is_an_error() {
+    let fx = common::start(vec![("insecure", common::recorded("insecure", "v1.33.1"))]);
+    let text = std::fs::read_to_string(&fx.kubeconfig).expect("kubeconfig");
+    let bad = fx.dir.path().join("bad");
+    std::fs::write(&bad, text.replace("bulwark-test-token", "wrong-token")).expect("write");
+    let creds = bulwark_cluster::config::load(Some(&bad)).expect("loads");
+    let r = rt().block_on(async {
+        let client = creds.client("insecure").await?;
+        collect(client, "insecure", &CollectOptions::default()).await
+    });
+    match r {
+        Err(Error::Unreachable { message, .. }) => assert!(message.contains("401"), "{message}"),
+        other => panic!("expected 401, got {other:?}"),
+    }
+}
