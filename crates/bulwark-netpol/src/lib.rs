@@ -8,6 +8,7 @@
 
 pub mod admin;
 pub mod conns;
+pub mod coverage;
 pub mod intervals;
 pub mod ip;
 pub mod model;
@@ -19,10 +20,16 @@ pub mod selector;
 pub mod topology;
 
 pub use conns::{ConnSet, Protocol};
+pub use coverage::NetpolAnalyzer;
 pub use model::{Model, Options};
 pub use problem::{Level, Problem};
 pub use reach::{Conn, Endpoint, Reachability};
 
 pub(crate) fn value_array(v: Option<&serde_json::Value>) -> &[serde_json::Value] {
     bulwark_core::value::as_array(v)
+}
+
+/// Kinds whose objects are (or make) pods.
+pub(crate) fn pod_kind(kind: &str) -> bool {
+    kind == "Pod" || bulwark_core::pod::is_workload_kind(kind)
 }

@@ -15,6 +15,7 @@ pub fn analyzers() -> Vec<Box<dyn Analyzer>> {
         Box::new(bulwark_pss::PssAnalyzer::default()),
         Box::new(bulwark_rbac::RbacAnalyzer),
         Box::new(bulwark_node::NodeConfigAnalyzer),
+        Box::new(bulwark_netpol::NetpolAnalyzer),
     ]
 }
 
