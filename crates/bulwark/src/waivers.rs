@@ -27,6 +27,12 @@ pub fn print_suppressed(outcome: &Outcome) {
             format!(" ({})", kinds.join(", "))
         }
     );
+    if outcome.deselected > 0 {
+        anstream::eprintln!(
+            "{} finding(s) outside the selection (--severity, --rule, --skip-rule, --category) not shown",
+            outcome.deselected
+        );
+    }
     for s in &outcome.suppressed {
         let f = &s.finding;
         let at = match &f.location {

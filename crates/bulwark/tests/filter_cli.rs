@@ -159,6 +159,17 @@ fn skip_rule_hides_without_suppressing() {
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(!rules(&r).contains(&"privileged-container".to_string()));
     assert_eq!(suppressed(&r), 0, "a deselected finding is not a waiver");
+    let (_, _, err) = scan(
+        &t,
+        &[
+            "deploy",
+            "--skip-rule",
+            "privileged-container",
+            "--show-suppressed",
+        ],
+    );
+    assert!(err.contains("0 suppressed finding(s)"), "{err}");
+    assert!(err.contains(" finding(s) outside the selection"), "{err}");
 }
 
 #[test]
