@@ -8,12 +8,17 @@
 //! [`collect`] module read from a host (the only module that does I/O).
 
 pub mod analyzer;
+pub mod bench;
 pub mod checks;
+pub mod collect;
 pub mod component;
 pub mod defaults;
+pub mod distro;
 pub mod flags;
+pub mod host;
 pub mod kubelet;
 pub mod manifest;
+pub mod model;
 pub mod verdict;
 
 pub use analyzer::NodeConfigAnalyzer;

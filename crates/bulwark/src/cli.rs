@@ -40,6 +40,9 @@ pub enum Command {
     Rbac(crate::rbac_cmd::RbacArgs),
     /// Network reachability under NetworkPolicy and the admin network tiers.
     Netpol(crate::netpol_cmd::NetpolArgs),
+    /// CIS Kubernetes Benchmark of a node: component flags, config files,
+    /// file modes and owners, read from the host (or --root).
+    Node(crate::node_cmd::NodeArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -139,6 +142,7 @@ pub fn run(cli: Cli) -> Result<u8, String> {
         Command::Pss { command } => crate::pss_cmd::run(command),
         Command::Rbac(a) => crate::rbac_cmd::run(a),
         Command::Netpol(a) => crate::netpol_cmd::run(a),
+        Command::Node(a) => crate::node_cmd::run(a),
         Command::Rules { format } => {
             let cat = pipeline::catalog();
             match format {

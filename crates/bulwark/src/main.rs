@@ -4,6 +4,7 @@
 mod cli;
 mod explain;
 mod netpol_cmd;
+mod node_cmd;
 mod pipeline;
 mod pss_cmd;
 mod rbac_cmd;

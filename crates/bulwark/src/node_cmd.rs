@@ -1,0 +1,111 @@
+//! `bulwark node`: argument parsing and printing for the CIS benchmark of a
+//! host. Collection and checks live in `bulwark-node`; this file wires the
+//! loader in as the config-file parser and the scan catalog in for section 5.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bulwark_core::{Origin, Resource};
+use bulwark_node::bench::{self, BenchOptions, PolicyRule, Target};
+use bulwark_node::distro::Distro;
+use clap::ValueEnum;
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum NodeFormat {
+    Table,
+    Json,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct NodeArgs {
+    /// Host filesystem root (a mounted host, or a test tree); /proc is read
+    /// under it too.
+    #[arg(long, default_value = "/")]
+    pub root: PathBuf,
+    /// Benchmark version (only cis-1.12).
+    #[arg(long, default_value = "cis-1.12")]
+    pub benchmark: String,
+    /// auto, kubeadm, k3s, rke2, eks, gke or aks.
+    #[arg(long, default_value = "auto")]
+    pub distro: String,
+    /// Targets to check: master, node, etcd, controlplane, policies
+    /// (comma-separated; default all).
+    #[arg(long, value_delimiter = ',')]
+    pub targets: Vec<String>,
+    #[arg(long, short, value_enum, default_value_t = NodeFormat::Table)]
+    pub format: NodeFormat,
+}
+
+/// Config files as objects: every YAML/JSON document, with or without a
+/// kind (etcd's and k3s's config files have none), with positions.
+fn parse(name: &str, text: &str) -> Result<Vec<Resource>, String> {
+    let (docs, errs) =
+        bulwark_load::yaml::parse_all(text, bulwark_load::LoadOptions::default().budget);
+    if let Some(e) = errs.first()
+        && docs.is_empty()
+    {
+        return Err(format!("{name}:{}:{}: {}", e.line, e.column, e.message));
+    }
+    let file: Arc<str> = Arc::from(name);
+    Ok(docs
+        .into_iter()
+        .filter(|d| d.value.is_object())
+        .map(|d| {
+            Resource::new(
+                d.value,
+                Origin {
+                    file: Some(file.clone()),
+                    document: d.index,
+                    item: None,
+                },
+                Some(d.spans),
+            )
+        })
+        .collect())
+}
+
+pub fn run(a: NodeArgs) -> Result<u8, String> {
+    if a.benchmark != "cis-1.12" {
+        return Err(format!(
+            "unknown benchmark {:?} (only cis-1.12)",
+            a.benchmark
+        ));
+    }
+    let distro = match a.distro.as_str() {
+        "auto" => None,
+        d => Some(d.parse::<Distro>()?),
+    };
+    let targets = a
+        .targets
+        .iter()
+        .map(|t| Target::parse(t))
+        .collect::<Result<Vec<_>, _>>()?;
+    if !a.root.is_dir() {
+        return Err(format!("{}: not a directory", a.root.display()));
+    }
+    let policy_rules = crate::pipeline::catalog()
+        .iter()
+        .filter(|r| r.mappings.cis.iter().any(|c| c.starts_with("5.")))
+        .map(|r| PolicyRule {
+            rule_id: r.id.to_string(),
+            command: "bulwark scan".to_string(),
+            cis: r.mappings.cis.iter().map(|c| c.to_string()).collect(),
+        })
+        .collect();
+    let host = bulwark_node::collect::collect_node(&a.root, distro, &parse);
+    let report = bench::run(
+        &host,
+        &BenchOptions {
+            targets,
+            policy_rules,
+        },
+    );
+    match a.format {
+        NodeFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+        ),
+        NodeFormat::Table => print!("{}", report.render_table()),
+    }
+    Ok(0)
+}
