@@ -221,7 +221,24 @@ pub fn load_str(name: &str, text: &str, opts: &LoadOptions) -> Loaded {
         });
         return out;
     }
-    let (docs, errs) = yaml::parse_all(text, opts.budget);
+    let mut resources = Vec::new();
+    let mut skipped = Vec::new();
+    let mut more_skipped = 0usize;
+    let errs = yaml::parse_each(text, opts.budget, |d| {
+        objects::document_objects(
+            &file,
+            d.index,
+            d.value,
+            Some(d.spans),
+            &mut resources,
+            &mut skipped,
+        );
+        // Thousands of non-objects in one file are one entry, not thousands.
+        if skipped.len() > MAX_SKIPPED_PER_FILE {
+            more_skipped += skipped.len() - MAX_SKIPPED_PER_FILE;
+            skipped.truncate(MAX_SKIPPED_PER_FILE);
+        }
+    });
     if is_json && !errs.is_empty() {
         // Valid JSON the YAML reader refuses (an implicit key over 1024
         // characters, or several values in a row): JSON values, no positions.
@@ -254,15 +271,13 @@ pub fn load_str(name: &str, text: &str, opts: &LoadOptions) -> Loaded {
             column: Some(e.column),
             message: e.message,
         }));
-    for d in docs {
-        objects::document_objects(
-            &file,
-            d.index,
-            d.value,
-            Some(d.spans),
-            &mut out.resources,
-            &mut out.summary.skipped,
-        );
+    out.resources = resources;
+    out.summary.skipped = skipped;
+    if more_skipped > 0 {
+        out.summary.skipped.push(Skipped {
+            file: name.to_string(),
+            reason: format!("and {more_skipped} more documents that are not Kubernetes objects"),
+        });
     }
     if out.resources.is_empty() && out.summary.skipped.is_empty() && out.summary.errors.is_empty() {
         out.summary.skipped.push(Skipped {
@@ -272,6 +287,9 @@ pub fn load_str(name: &str, text: &str, opts: &LoadOptions) -> Loaded {
     }
     out
 }
+
+/// Skipped documents listed one by one per file; the rest are counted.
+const MAX_SKIPPED_PER_FILE: usize = 100;
 
 /// kubectl's test: JSON starts with `{`.
 fn looks_like_json(text: &str) -> bool {

@@ -58,10 +58,13 @@ pub struct YamlError {
 /// files that must be read whole, such as a config file).
 pub fn parse_stream(text: &str, budget: Budget) -> (Vec<Document>, Option<YamlError>) {
     let mut alias = AliasUse::default();
-    let mut b = Builder::new(budget, &mut alias, 0);
-    let err = b.run(text);
-    (std::mem::take(&mut b.docs), err)
+    let mut docs = Vec::new();
+    let err = Builder::new(budget, &mut alias, 0).run(text, &mut |d| docs.push(d));
+    (docs, err)
 }
+
+/// A file stops being read after this many errors.
+pub const MAX_ERRORS: usize = 100;
 
 /// Every document of a stream, and the errors met on the way.
 ///
@@ -70,6 +73,14 @@ pub fn parse_stream(text: &str, budget: Budget) -> (Vec<Document>, Option<YamlEr
 /// hides the good ones above it nor those below it.
 pub fn parse_all(text: &str, budget: Budget) -> (Vec<Document>, Vec<YamlError>) {
     let mut docs = Vec::new();
+    let errors = parse_each(text, budget, |d| docs.push(d));
+    (docs, errors)
+}
+
+/// [`parse_all`], handing each document over as soon as it is complete so
+/// that a caller keeping only some of them (Kubernetes objects) holds no
+/// more memory than those need. Empty documents are not handed over.
+pub fn parse_each(text: &str, budget: Budget, mut on_doc: impl FnMut(Document)) -> Vec<YamlError> {
     let mut errors = Vec::new();
     // Byte offset and 0-based line of the chunk being parsed.
     let mut start = 0usize;
@@ -78,20 +89,30 @@ pub fn parse_all(text: &str, budget: Budget) -> (Vec<Document>, Vec<YamlError>) 
     let mut alias = AliasUse::default();
     loop {
         let mut b = Builder::new(budget, &mut alias, next_index);
-        let err = b.run(&text[start..]);
-        let parsed = std::mem::take(&mut b.docs);
+        let err = b.run(&text[start..], &mut |mut d: Document| {
+            if !d.value.is_null() {
+                shift_lines(&mut d.spans, line0);
+                on_doc(d);
+            }
+        });
         let index_after = b.next_index;
-        drop(b);
-        for mut d in parsed {
-            shift_lines(&mut d.spans, line0);
-            docs.push(d);
-        }
         let Some(mut e) = err else { break };
         let err_line = e.line; // relative to the chunk
         e.line += line0;
         let budget_blown = e.message.contains("billion laughs");
         errors.push(e);
         if budget_blown {
+            break;
+        }
+        if errors.len() >= MAX_ERRORS {
+            let last = errors.last().map_or(Pos::default(), |e| Pos {
+                line: e.line,
+                column: e.column,
+            });
+            errors.push(err_at(
+                last,
+                format!("more than {MAX_ERRORS} errors: the rest of the file is not read"),
+            ));
             break;
         }
         // The failed document keeps its number.
@@ -104,7 +125,7 @@ pub fn parse_all(text: &str, budget: Budget) -> (Vec<Document>, Vec<YamlError>) 
             None => break,
         }
     }
-    (docs, errors)
+    errors
 }
 
 /// Byte offset and line count of the first line at or after 1-based line
@@ -233,8 +254,9 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Feeds every event of `text`; stops at the first error.
-    fn run(&mut self, text: &str) -> Option<YamlError> {
+    /// Feeds every event of `text`, handing over each finished document;
+    /// stops at the first error.
+    fn run(&mut self, text: &str, on_doc: &mut dyn FnMut(Document)) -> Option<YamlError> {
         self.aliases_possible = text.contains('*');
         let mut parser = Parser::new_from_str(text);
         while let Some(ev) = parser.next_event() {
@@ -249,6 +271,9 @@ impl<'a> Builder<'a> {
                     })
                 }
             };
+            for d in self.docs.drain(..) {
+                on_doc(d);
+            }
             if let Err(e) = res {
                 return Some(e);
             }

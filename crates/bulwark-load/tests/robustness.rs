@@ -603,3 +603,62 @@ fn one_scan_with_every_kind_of_bad_file() {
     );
     assert_eq!(l.summary.skipped.len(), 3, "{:?}", l.summary.skipped);
 }
+
+/// Hostile shapes that are not objects cost no memory per document: a
+/// stream of empty documents, of scalars, of broken documents.
+#[test]
+fn millions_of_non_objects_stay_small() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let empty = write(d, "empty-docs.yaml", "---\n".repeat(1_000_000));
+    let scalars = write(d, "scalars.yaml", "x\n---\n".repeat(250_000));
+    let broken = write(d, "broken.yaml", "a: [\n---\n".repeat(10_000));
+    write(d, "good.yaml", GOOD_A);
+    let out = run_child(&[d], &[], &[], &[]).expect("child");
+    let ids: Vec<_> = out["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .map(|r| r["id"].clone())
+        .collect();
+    assert_eq!(ids, [json!("ConfigMap/good-a")]);
+    let skipped = out["summary"]["skipped"].as_array().expect("skipped");
+    let for_file = |p: &Path| {
+        let name = p.display().to_string();
+        skipped
+            .iter()
+            .filter(|s| s["file"].as_str().is_some_and(|f| f.starts_with(&name)))
+            .count()
+    };
+    assert_eq!(for_file(&empty), 1, "{skipped:?}");
+    assert_eq!(for_file(&scalars), 101);
+    assert!(
+        skipped
+            .iter()
+            .any(|s| s["reason"]
+                == json!("and 249900 more documents that are not Kubernetes objects")),
+        "{:?}",
+        &skipped[skipped.len().saturating_sub(3)..]
+    );
+    let errors = out["summary"]["errors"].as_array().expect("errors");
+    assert_eq!(errors.len(), bulwark_load::yaml::MAX_ERRORS + 1);
+    assert!(
+        errors
+            .iter()
+            .all(|e| e["file"] == json!(broken.display().to_string()))
+    );
+    assert!(
+        errors.iter().any(|e| e["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("not read"))),
+        "{errors:?}"
+    );
+    eprintln!("peak RSS {} KiB", vm_hwm_kib(&out));
+    // 5.6 MiB of input, 1.25 million documents: a value, spans and an
+    // entry per document would take hundreds of MiB.
+    assert!(
+        vm_hwm_kib(&out) < 64 * 1024,
+        "peak RSS {} KiB",
+        vm_hwm_kib(&out)
+    );
+}
