@@ -152,6 +152,9 @@ fn bench(c: &mut Criterion) {
     g.bench_function("who-can list secrets (cluster-wide)", |b| {
         b.iter(|| m.who_can(black_box(&cluster_req)))
     });
+    g.bench_function("who-can list secrets -A (any namespace)", |b| {
+        b.iter(|| m.who_can_anywhere(black_box(&cluster_req)))
+    });
     let user = SubjectName::parse("sa:ns-500/sa-7").unwrap().user_info();
     g.bench_function("can sa:ns-500/sa-7 get secrets -n ns-500", |b| {
         b.iter(|| m.can(black_box(&user), black_box(&req)))

@@ -682,6 +682,23 @@ impl<'m, 'a> Finder<'m, 'a> {
     }
 }
 
+impl Finder<'_, '_> {
+    /// The report for one subject.
+    pub fn report_from(&mut self, s: &SubjectName) -> EscalationReport {
+        let mut r = EscalationReport {
+            paths: Vec::new(),
+            admins: Vec::new(),
+            skipped_system: 0,
+        };
+        if self.admin_step(s).is_some() {
+            r.admins.push(s.to_string());
+        } else if let Some(p) = self.path_from(s) {
+            r.paths.push(p);
+        }
+        r
+    }
+}
+
 impl EscalationReport {
     pub fn text(&self) -> String {
         let mut s = String::new();

@@ -423,6 +423,7 @@ impl<'a> Model<'a> {
                 .and_then(Value::as_str)
                 .filter(|n| !n.is_empty());
             let resolved = match kind {
+                _ if sname.is_empty() => None,
                 "User" => Some(SubjectName::User { name: sname.into() }),
                 "Group" => Some(SubjectName::Group { name: sname.into() }),
                 "ServiceAccount" => snamespace.or(namespace).map(|ns| {
@@ -435,7 +436,9 @@ impl<'a> Model<'a> {
                 _ => None,
             };
             if resolved.is_none() {
-                let why = if kind == "ServiceAccount" {
+                let why = if sname.is_empty() {
+                    "the subject has no name".to_string()
+                } else if kind == "ServiceAccount" {
                     "a ServiceAccount subject of a ClusterRoleBinding needs a namespace".to_string()
                 } else {
                     format!("unknown subject kind '{kind}' (User, Group or ServiceAccount)")

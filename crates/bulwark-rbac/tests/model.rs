@@ -391,3 +391,68 @@ fn who_can_anywhere_unions_every_namespace() {
     let nodes = Request::parse("get", "nodes").unwrap();
     assert!(m.who_can_anywhere(&nodes).is_empty());
 }
+
+#[test]
+fn malformed_objects_never_panic_and_are_reported() {
+    let i = inv(r#"
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: odd}
+rules: "not a list"
+aggregationRule: {clusterRoleSelectors: "nope"}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: odder}
+rules: [3, {verbs: get}, {verbs: [get], resources: [pods, 7], apiGroups: [""]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: no-ref}
+subjects: [1, {kind: 3}, {kind: User}, {kind: User, name: u}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: no-subjects}
+roleRef: {kind: ClusterRole, name: odder}
+subjects: "x"
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ok}
+roleRef: {kind: ClusterRole, name: odder}
+subjects: [{kind: User, name: u}]
+---
+apiVersion: v1
+kind: Role
+metadata: {name: wrong-group}
+rules: [{verbs: ["*"], apiGroups: ["*"], resources: ["*"]}]
+"#);
+    let m = Model::build(&i);
+    // Only well-formed parts count: `odder` rules[2] allows get pods.
+    assert!(can(&m, "user:u", "get", "pods", None));
+    assert!(!can(&m, "user:u", "list", "pods", None));
+    // A Role outside rbac.authorization.k8s.io is not RBAC.
+    assert_eq!(m.roles.len(), 2);
+    assert!(m.issues.iter().any(|i| i.res.id.name == "no-ref"));
+    let invalid: Vec<String> = m
+        .issues
+        .iter()
+        .filter(|i| i.kind == IssueKind::InvalidSubject)
+        .map(|i| i.path.to_string())
+        .collect();
+    assert_eq!(invalid, ["subjects[0]", "subjects[1]", "subjects[2]"]);
+    assert_eq!(
+        m.subjects()
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>(),
+        ["user:u"]
+    );
+    let _ = bulwark_rbac::report::SubjectsReport::new(&m).text();
+    let mut out = Vec::new();
+    bulwark_core::Analyzer::analyze(&bulwark_rbac::RbacAnalyzer, &i, &mut out);
+    let _ = bulwark_rbac::escalation::Finder::new(&m)
+        .report(true)
+        .text();
+}
