@@ -72,6 +72,10 @@ pub enum RbacCommand {
         /// groups, kube-system service accounts).
         #[arg(long)]
         include_system: bool,
+        /// Only the path from this subject (user:NAME, group:NAME,
+        /// sa:NAMESPACE/NAME); exit code 1 when it has one.
+        #[arg(long, value_name = "SUBJECT")]
+        from: Option<String>,
     },
 }
 
@@ -216,7 +220,9 @@ pub fn run(a: RbacArgs) -> Result<u8, String> {
             format,
             with_default_roles,
             include_system,
+            from,
         } => {
+            let from = from.as_deref().map(SubjectName::parse).transpose()?;
             let l = load(&CommonArgs {
                 paths,
                 format: RbacFormat::Table,
@@ -224,14 +230,24 @@ pub fn run(a: RbacArgs) -> Result<u8, String> {
             })?;
             let m = Model::build(&l.inv);
             let secrets = l.inv.of_kind("Secret").map(|r| &r.value);
-            let r = Finder::new(&m).with_secrets(secrets).report(include_system);
+            let mut finder = Finder::new(&m).with_secrets(secrets);
+            let r = match &from {
+                Some(s) => finder.report_from(s),
+                None => finder.report(include_system),
+            };
             match format {
                 GraphFormat::Json => print_json(serde_json::to_string_pretty(&r))?,
                 GraphFormat::Table => print!("{}", r.text()),
                 GraphFormat::Dot => print!("{}", r.dot()),
                 GraphFormat::Mermaid => print!("{}", r.mermaid()),
             }
-            Ok(if l.failed { 2 } else { 0 })
+            Ok(if l.failed {
+                2
+            } else if from.is_some() && (!r.paths.is_empty() || !r.admins.is_empty()) {
+                1
+            } else {
+                0
+            })
         }
     }
 }

@@ -329,3 +329,33 @@ fn who_can_all_namespaces() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn escalations_from_one_subject() {
+    let mut f = tempfile::Builder::new().suffix(".yaml").tempfile().unwrap();
+    f.write_all(ESCALATION.as_bytes()).unwrap();
+    bulwark()
+        .args([
+            "rbac",
+            "escalations",
+            "--with-default-roles",
+            "--from",
+            "sa:ci/deployer",
+        ])
+        .arg(f.path())
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("1 escalation path(s)"));
+    bulwark()
+        .args([
+            "rbac",
+            "escalations",
+            "--with-default-roles",
+            "--from",
+            "user:nobody",
+        ])
+        .arg(f.path())
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains("0 escalation path(s)"));
+}
