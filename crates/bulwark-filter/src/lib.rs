@@ -154,11 +154,17 @@ impl Filter {
     /// suppressed and deselected.
     pub fn apply(&self, inv: &Inventory, catalog: &Catalog, findings: Vec<Finding>) -> Outcome {
         let annotations = Annotations::index(inv, catalog);
-        let objects: HashMap<(&ObjectRef, Option<&str>), &Value> = inv
-            .iter()
-            .map(|r| ((&r.id, r.origin.file.as_deref()), &r.value))
-            .collect();
         let mut baseline = self.baseline.as_ref().map(Baseline::new);
+        // Object values, to name list items in baseline paths; only built
+        // when a baseline is read or written.
+        let objects: HashMap<(&ObjectRef, Option<&str>), &Value> =
+            if baseline.is_some() || self.record_baseline {
+                inv.iter()
+                    .map(|r| ((&r.id, r.origin.file.as_deref()), &r.value))
+                    .collect()
+            } else {
+                HashMap::new()
+            };
         let mut out = Outcome::default();
         let mut notices: BTreeSet<String> = annotations.notices.iter().cloned().collect();
         let mut expired_hits = vec![0usize; self.ignores.len()];
