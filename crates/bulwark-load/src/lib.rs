@@ -315,8 +315,12 @@ fn human(n: u64) -> String {
     const MIB: u64 = 1024 * 1024;
     if n >= 1024 * MIB {
         format!("{:.1} GiB", n as f64 / (1024 * MIB) as f64)
-    } else {
+    } else if n >= MIB {
         format!("{} MiB", n.div_ceil(MIB))
+    } else if n >= 1024 {
+        format!("{} KiB", n.div_ceil(1024))
+    } else {
+        format!("{n} bytes")
     }
 }
 

@@ -87,6 +87,17 @@ pub fn run_child(
     remove_env: &[&str],
     wrapper: &[&str],
 ) -> Result<Value, String> {
+    run_child_with_stdin(paths, env, remove_env, wrapper, None)
+}
+
+/// [`run_child`], feeding `stdin` to the child.
+pub fn run_child_with_stdin(
+    paths: &[&Path],
+    env: &[(&str, OsString)],
+    remove_env: &[&str],
+    wrapper: &[&str],
+    stdin: Option<&[u8]>,
+) -> Result<Value, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut cmd = match wrapper.split_first() {
         Some((first, rest)) => {
@@ -111,9 +122,26 @@ pub fn run_child(
     for k in remove_env {
         cmd.env_remove(k);
     }
-    let out = cmd
-        .output()
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .stdin(if stdin.is_some() {
+            std::process::Stdio::piped()
+        } else {
+            std::process::Stdio::null()
+        });
+    let mut child = cmd
+        .spawn()
         .map_err(|e| format!("cannot start child: {e}"))?;
+    if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        use std::io::Write;
+        let bytes = bytes.to_vec();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&bytes);
+        });
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| format!("child failed: {e}"))?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     stdout
         .lines()
