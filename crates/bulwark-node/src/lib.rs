@@ -9,6 +9,7 @@
 
 pub mod analyzer;
 pub mod bench;
+pub mod certs;
 pub mod checks;
 pub mod collect;
 pub mod component;

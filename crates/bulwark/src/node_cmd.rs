@@ -98,6 +98,7 @@ pub fn run(a: NodeArgs) -> Result<u8, String> {
         &BenchOptions {
             targets,
             policy_rules,
+            ..Default::default()
         },
     );
     match a.format {

@@ -89,6 +89,40 @@ pub const GROUPS: &[(&str, &str)] = &[
     ("5.4", "Secrets Management"),
     ("5.5", "Extensible Admission Control"),
     ("5.6", "General Policies"),
+    ("pki", "PKI certificates (bulwark, beyond the benchmark)"),
+];
+
+/// Checks bulwark adds to the benchmark: the certificates of the PKI
+/// directory. Not CIS ids.
+pub static EXTRA: &[BenchCheck] = &[
+    c(
+        "pki.1",
+        "pki",
+        Target::Master,
+        false,
+        "Certificates are not expired or expiring within 30 days",
+    ),
+    c(
+        "pki.2",
+        "pki",
+        Target::Master,
+        false,
+        "RSA keys of certificates are at least 2048 bits",
+    ),
+    c(
+        "pki.3",
+        "pki",
+        Target::Master,
+        false,
+        "Certificates are not signed with SHA-1",
+    ),
+    c(
+        "pki.4",
+        "pki",
+        Target::Master,
+        false,
+        "CA certificates are valid for at most 10 years",
+    ),
 ];
 
 /// Every check of cis-1.12, in benchmark order.

@@ -3,6 +3,7 @@
 use super::PolicyRule;
 use super::catalog::{BenchCheck, Target};
 use super::report::CheckResult;
+use crate::certs::CertCheck;
 use crate::checks::{audit_policy, control_plane, encryption, kubelet as kchecks};
 use crate::collect::Collected;
 use crate::component::Component;
@@ -16,6 +17,7 @@ pub(super) struct Ctx<'a> {
     snap: &'a HostSnapshot,
     m: &'a NodeModel,
     policy: &'a [PolicyRule],
+    now: i64,
 }
 
 /// Checks no evidence can fail: a person decides (or another command).
@@ -28,11 +30,12 @@ fn mode_str(m: u32) -> String {
 }
 
 impl<'a> Ctx<'a> {
-    pub(super) fn new(host: &'a Collected, policy: &'a [PolicyRule]) -> Self {
+    pub(super) fn new(host: &'a Collected, policy: &'a [PolicyRule], now: i64) -> Self {
         Self {
             snap: &host.snapshot,
             m: &host.model,
             policy,
+            now,
         }
     }
 
@@ -351,6 +354,10 @@ impl<'a> Ctx<'a> {
             "4.2.7" => (self.hostname_override(), "Remove --hostname-override from the kubelet's arguments".into()),
             "4.3.1" => (self.proxy_metrics(), "Set metricsBindAddress (or --metrics-bind-address) to 127.0.0.1:10249, or remove it".into()),
             id if id.starts_with("5.") => (self.policy(c), String::new()),
+            "pki.1" => (self.certs(CertCheck::Expiry), "Renew the certificates named (kubeadm certs renew all, or your CA's process) before they expire".into()),
+            "pki.2" => (self.certs(CertCheck::RsaKeySize), "Reissue the certificates named with RSA 2048+ or ECDSA P-256 keys".into()),
+            "pki.3" => (self.certs(CertCheck::Sha1Signature), "Reissue the certificates named with a SHA-256 signature".into()),
+            "pki.4" => (self.certs(CertCheck::CaValidity), "Issue CAs for at most 10 years and plan their rotation".into()),
             id => {
                 if let Some(fc) = control_plane::by_cis(id) {
                     let fix = fc.meta.as_ref().map(|m| m.remediation.to_string()).unwrap_or_else(|| advisory_fix(id));
@@ -370,6 +377,67 @@ impl<'a> Ctx<'a> {
                 (Verdict::not_evaluated("bulwark has no evaluation for this check"), String::new())
             }
         }
+    }
+
+    /// One certificate check over every certificate under the PKI directory.
+    fn certs(&self, check: CertCheck) -> Verdict {
+        let files = match self.pki_files(None) {
+            Ok(f) => f,
+            Err(v) => return v,
+        };
+        let mut n = 0;
+        let mut fails = Vec::new();
+        let mut warns = Vec::new();
+        let mut errors = Vec::new();
+        for f in files
+            .iter()
+            .filter(|f| f.ends_with(".crt") || f.ends_with(".pem"))
+        {
+            let Some(text) = self.snap.text(f) else {
+                errors.push(format!("{f}: {}", self.state(f)));
+                continue;
+            };
+            match crate::certs::parse_pem(text) {
+                Err(e) => errors.push(format!("{f}: {e}")),
+                Ok(certs) => {
+                    for c in certs {
+                        n += 1;
+                        for (k, fail, msg) in crate::certs::problems(&c, self.now) {
+                            if k == check {
+                                if fail {
+                                    fails.push(format!("{f}: {msg}"))
+                                } else {
+                                    warns.push(format!("{f}: {msg}"))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut v = if !fails.is_empty() {
+            Verdict {
+                status: crate::verdict::Status::Fail,
+                evidence: fails,
+                at: None,
+            }
+        } else if !warns.is_empty() {
+            Verdict {
+                status: crate::verdict::Status::Warn,
+                evidence: warns,
+                at: None,
+            }
+        } else if n == 0 {
+            Verdict::not_evaluated("no certificate could be read under the PKI directory")
+        } else if !errors.is_empty() {
+            Verdict::not_evaluated(format!(
+                "{n} certificates fine, but some files could not be read"
+            ))
+        } else {
+            Verdict::pass(format!("{n} certificates checked"))
+        };
+        v.evidence.extend(errors);
+        v
     }
 
     fn kubelet_ca(&self) -> Vec<String> {

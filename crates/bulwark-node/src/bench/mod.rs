@@ -5,7 +5,7 @@ pub mod catalog;
 mod eval;
 pub mod report;
 
-pub use catalog::{BenchCheck, CIS_1_12, Target};
+pub use catalog::{BenchCheck, CIS_1_12, EXTRA, Target};
 pub use report::{BenchReport, CheckResult, Section, Summary};
 
 use crate::collect::Collected;
@@ -25,13 +25,21 @@ pub struct BenchOptions {
     /// Empty: every target.
     pub targets: Vec<Target>,
     pub policy_rules: Vec<PolicyRule>,
+    /// Unix seconds certificates are judged at; `None`: now.
+    pub now: Option<i64>,
 }
 
 /// Evaluates the benchmark on a collected host.
 pub fn run(host: &Collected, opts: &BenchOptions) -> BenchReport {
-    let ctx = eval::Ctx::new(host, &opts.policy_rules);
+    let now = opts.now.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0)
+    });
+    let ctx = eval::Ctx::new(host, &opts.policy_rules, now);
     let mut results = Vec::new();
-    for check in CIS_1_12 {
+    for check in CIS_1_12.iter().chain(EXTRA) {
         if !opts.targets.is_empty() && !opts.targets.contains(&check.target) {
             continue;
         }

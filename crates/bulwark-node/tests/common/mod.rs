@@ -109,6 +109,7 @@ impl Tree {
                     command: "bulwark scan".into(),
                     cis: vec!["5.2.2".into()],
                 }],
+                now: None,
             },
         )
     }
@@ -141,13 +142,31 @@ pub fn parse(name: &str, text: &str) -> Result<Vec<Resource>, String> {
         .collect())
 }
 
-/// A self-signed certificate and its key, PEM.
+/// The current year (for certificate validity around today).
+pub fn this_year() -> i32 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    1970 + (secs / 31_556_952) as i32
+}
+
+/// A self-signed certificate and its key, PEM: valid from last year for
+/// two years (a leaf) or nine (a CA).
 pub fn cert(cn: &str, ca: bool) -> (String, String) {
+    let y = this_year();
+    cert_valid(cn, ca, (y - 1, 1), (if ca { y + 8 } else { y + 1 }, 12))
+}
+
+/// A self-signed certificate valid from `(year, month)` to `(year, month)`.
+pub fn cert_valid(cn: &str, ca: bool, from: (i32, u8), to: (i32, u8)) -> (String, String) {
     let key = rcgen::KeyPair::generate().expect("key");
     let mut params = rcgen::CertificateParams::new(vec![cn.to_string()]).expect("params");
     if ca {
         params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     }
+    params.not_before = rcgen::date_time_ymd(from.0, from.1, 1);
+    params.not_after = rcgen::date_time_ymd(to.0, to.1, 1);
     let c = params.self_signed(&key).expect("sign");
     (c.pem(), key.serialize_pem())
 }
