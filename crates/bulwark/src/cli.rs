@@ -38,6 +38,11 @@ pub enum Command {
     },
     /// RBAC questions: who can, can, subjects' permissions.
     Rbac(crate::rbac_cmd::RbacArgs),
+    /// Live clusters: scan them, or snapshot them for offline scans.
+    Cluster {
+        #[command(subcommand)]
+        command: crate::cluster_cmd::ClusterCommand,
+    },
     /// Network reachability under NetworkPolicy and the admin network tiers.
     Netpol(crate::netpol_cmd::NetpolArgs),
     /// CIS Kubernetes Benchmark of a node: component flags, config files,
@@ -141,6 +146,7 @@ pub fn run(cli: Cli) -> Result<u8, String> {
         Command::Scan(a) => scan(a),
         Command::Pss { command } => crate::pss_cmd::run(command),
         Command::Rbac(a) => crate::rbac_cmd::run(a),
+        Command::Cluster { command } => crate::cluster_cmd::run(command),
         Command::Netpol(a) => crate::netpol_cmd::run(a),
         Command::Node(a) => crate::node_cmd::run(a),
         Command::Rules { format } => {

@@ -2,6 +2,7 @@
 //! lives here.
 
 mod cli;
+mod cluster_cmd;
 mod explain;
 mod netpol_cmd;
 mod node_cmd;

@@ -101,7 +101,16 @@ pub struct Scan {
 /// Loads `paths`, runs every analyzer over them and filters the findings.
 pub fn scan(paths: &[PathBuf], opts: &LoadOptions, filter: &Filter) -> Scan {
     let Loaded { resources, summary } = bulwark_load::load_paths(paths, opts);
-    let inv = Inventory::new(resources);
+    scan_inventory(Inventory::new(resources), summary, filter)
+}
+
+/// Runs every analyzer over an inventory from any source (files, a live
+/// cluster) and filters the findings; `summary` accounts for the inputs.
+pub fn scan_inventory(
+    inv: Inventory,
+    summary: bulwark_core::LoadSummary,
+    filter: &Filter,
+) -> Scan {
     let analyzers = analyzers();
     let catalog = Catalog::from_analyzers(&analyzers);
     let mut findings = Vec::new();

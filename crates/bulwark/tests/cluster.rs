@@ -1,0 +1,419 @@
+//! `bulwark cluster scan` and `bulwark cluster snapshot` against the HTTPS
+//! test API server (recorded from the repository's examples): the same
+//! findings as an offline scan of the snapshot, "not evaluated" and exit 2
+//! on a 403, no Secret value in any output, fleets.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use bulwark_cluster::testserver::{
+    ClusterData, KubeContext, TestServer, record_dir, write_kubeconfig,
+};
+use serde_json::{Value, json};
+
+/// A value planted in a served Secret: it must never appear in any output.
+const PLANTED: &str = "PLANTED-s3cret-value-7f3a9c";
+
+fn b64(s: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+fn recorded(example: &str) -> ClusterData {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(example);
+    let (mut data, _) = record_dir(&dir, "v1.33.1").expect("examples load");
+    data.insert(json!({
+        "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+        "metadata": {"name": "planted", "namespace": "shop", "uid": "planted-uid",
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration":
+                format!("{{\"stringData\":{{\"token\":\"{PLANTED}\"}}}}")}},
+        "data": {"token": b64(PLANTED)},
+    }))
+    .expect("served");
+    data
+}
+
+struct Fx {
+    _servers: Vec<TestServer>,
+    dir: tempfile::TempDir,
+    kubeconfig: PathBuf,
+}
+
+fn start(clusters: Vec<(&str, ClusterData)>, dead: &[&str]) -> Fx {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut servers = Vec::new();
+    let mut ctxs = Vec::new();
+    for (name, data) in clusters {
+        let s = TestServer::start(data).expect("server");
+        ctxs.push(s.context(name));
+        servers.push(s);
+    }
+    for name in dead {
+        // A port nothing listens on (bound, then released).
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("port")
+            .port();
+        ctxs.push(KubeContext {
+            name: name.to_string(),
+            server: format!("https://127.0.0.1:{port}"),
+            ca_pem: servers.first().map(|s| s.ca_pem.clone()),
+            token: "x".into(),
+        });
+    }
+    let kubeconfig = dir.path().join("kubeconfig");
+    write_kubeconfig(&kubeconfig, &ctxs).expect("kubeconfig");
+    Fx {
+        _servers: servers,
+        dir,
+        kubeconfig,
+    }
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn bulwark(args: &[&str]) -> Run {
+    let o = Command::cargo_bin("bulwark")
+        .expect("binary")
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs");
+    Run {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// Findings without their location (a cluster object has no file; a
+/// snapshot's has the snapshot's line). Node checks also cite where their
+/// evidence is (`at FILE:LINE` offline, `at Kind/name` live): that source
+/// is cut the same way, everything else of the message must be equal.
+fn findings(report: &Value) -> Vec<Value> {
+    let mut v: Vec<Value> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            let o = &f["object"];
+            let display = match o["namespace"].as_str() {
+                Some(ns) => format!(
+                    "{}/{ns}/{}",
+                    o["kind"].as_str().unwrap_or(""),
+                    o["name"].as_str().unwrap_or("")
+                ),
+                None => format!(
+                    "{}/{}",
+                    o["kind"].as_str().unwrap_or(""),
+                    o["name"].as_str().unwrap_or("")
+                ),
+            };
+            let msg = strip_sources(f["message"].as_str().unwrap_or_default(), &display);
+            json!([f["rule_id"], f["severity"], f["object"], f["path"], msg])
+        })
+        .collect();
+    v.sort_by_key(|a| a.to_string());
+    v
+}
+
+fn strip_sources(msg: &str, display: &str) -> String {
+    msg.split(' ')
+        .map(|tok| {
+            let core = tok.trim_end_matches([':', ';', ',']);
+            if core.contains(".json:") || core == display {
+                format!("<source>{}", &tok[core.len()..])
+            } else {
+                tok.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn kc(fx: &Fx) -> String {
+    fx.kubeconfig.display().to_string()
+}
+
+#[test]
+fn cluster_scan_and_snapshot_scan_agree_and_never_show_a_secret() {
+    let fx = start(vec![("insecure", recorded("insecure"))], &[]);
+    let k = kc(&fx);
+    let live = bulwark(&[
+        "cluster",
+        "scan",
+        "--kubeconfig",
+        &k,
+        "--format",
+        "json",
+        "--no-config",
+    ]);
+    assert_eq!(live.code, 0, "{}", live.stderr);
+    let live_report: Value = serde_json::from_str(&live.stdout).expect("json report");
+    assert!(
+        live.stderr.contains("cluster insecure (v1.33.1)"),
+        "{}",
+        live.stderr
+    );
+
+    let snap = fx.dir.path().join("snap.json");
+    let s = bulwark(&[
+        "cluster",
+        "snapshot",
+        "--kubeconfig",
+        &k,
+        "-o",
+        &snap.display().to_string(),
+    ]);
+    assert_eq!(s.code, 0, "{}", s.stderr);
+    let offline = bulwark(&[
+        "scan",
+        &snap.display().to_string(),
+        "--format",
+        "json",
+        "--no-config",
+    ]);
+    assert_eq!(offline.code, 0, "{}", offline.stderr);
+    let offline_report: Value = serde_json::from_str(&offline.stdout).expect("json report");
+
+    let (a, b) = (findings(&live_report), findings(&offline_report));
+    assert!(
+        a.len() > 20,
+        "the insecure examples should fire many rules: {}",
+        a.len()
+    );
+    let only_live: Vec<_> = a.iter().filter(|x| !b.contains(x)).collect();
+    let only_offline: Vec<_> = b.iter().filter(|x| !a.contains(x)).collect();
+    assert!(
+        only_live.is_empty() && only_offline.is_empty() && a.len() == b.len(),
+        "cluster scan and snapshot scan differ:\nonly live: {only_live:#?}\nonly offline: {only_offline:#?}"
+    );
+    assert_eq!(
+        live_report["summary"]["objects"], offline_report["summary"]["objects"],
+        "the same objects were analysed"
+    );
+    // Rules from each analyzer family fired on live objects.
+    let rules: Vec<&str> = live_report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["rule_id"].as_str())
+        .collect();
+    for want in ["privileged-container", "credential-in-env"] {
+        assert!(rules.contains(&want), "{want} missing from {rules:?}");
+    }
+    assert!(
+        rules.iter().any(|r| r.starts_with("pss-")),
+        "no PSS finding"
+    );
+    assert!(
+        rules.iter().any(|r| r.starts_with("rbac-")),
+        "no RBAC finding"
+    );
+    // Owned pods are reported on their workload, not again.
+    assert!(
+        !live_report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .any(|f| f["object"]["kind"] == "Pod" || f["object"]["kind"] == "ReplicaSet")
+    );
+
+    // Every output format, and the snapshot: no Secret value anywhere.
+    let mut outputs = vec![
+        live.stdout,
+        live.stderr,
+        s.stdout,
+        s.stderr,
+        offline.stdout,
+        offline.stderr,
+        std::fs::read_to_string(&snap).expect("snapshot"),
+    ];
+    for f in ["table", "sarif", "junit"] {
+        let r = bulwark(&[
+            "cluster",
+            "scan",
+            "--kubeconfig",
+            &k,
+            "--format",
+            f,
+            "--no-config",
+        ]);
+        outputs.push(r.stdout);
+        outputs.push(r.stderr);
+    }
+    let snapshot: Value = serde_json::from_str(&outputs[6]).expect("snapshot json");
+    assert_eq!(snapshot["kind"], "List");
+    let planted = snapshot["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["metadata"]["name"] == "planted")
+        .expect("the planted Secret is in the snapshot, as metadata");
+    assert_eq!(planted["data"], json!({"token": ""}));
+    for o in &outputs {
+        for secret in [PLANTED, &b64(PLANTED), &b64("s3cr3t-Passw0rd!")] {
+            assert!(!o.contains(secret), "a Secret value leaked:\n{o}");
+        }
+    }
+}
+
+#[test]
+fn forbidden_rolebindings_are_not_evaluated_and_exit_2() {
+    let mut data = recorded("insecure");
+    data.forbid("rbac.authorization.k8s.io", "rolebindings");
+    let fx = start(vec![("insecure", data)], &[]);
+    let k = kc(&fx);
+    let r = bulwark(&[
+        "cluster",
+        "scan",
+        "--kubeconfig",
+        &k,
+        "--format",
+        "json",
+        "--no-config",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).expect("json");
+    let errors = report["summary"]["errors"].as_array().expect("errors");
+    let rb = errors
+        .iter()
+        .find(|e| {
+            e["file"]
+                .as_str()
+                .is_some_and(|f| f.contains("rolebindings.rbac.authorization.k8s.io"))
+        })
+        .expect("rolebindings reported");
+    let msg = rb["message"].as_str().expect("message");
+    assert!(msg.starts_with("not evaluated: 403 Forbidden"), "{msg}");
+    assert!(
+        msg.contains("not evaluated (not passed): ") && msg.contains("rbac-"),
+        "{msg}"
+    );
+    let table = bulwark(&["cluster", "scan", "--kubeconfig", &k, "--no-config"]);
+    assert_eq!(table.code, 2);
+    assert!(table.stdout.contains("not evaluated"), "{}", table.stdout);
+    assert!(table.stderr.contains("NOT EVALUATED"), "{}", table.stderr);
+    let ok = bulwark(&[
+        "cluster",
+        "scan",
+        "--kubeconfig",
+        &k,
+        "--no-config",
+        "--allow-partial",
+    ]);
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(ok.stdout.contains("not evaluated"));
+}
+
+#[test]
+fn typos_are_errors_not_empty_passes() {
+    let fx = start(vec![("insecure", recorded("insecure"))], &[]);
+    let k = kc(&fx);
+    let r = bulwark(&[
+        "cluster",
+        "scan",
+        "--kubeconfig",
+        &k,
+        "--context",
+        "insecrue",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("did you mean \"insecure\""),
+        "{}",
+        r.stderr
+    );
+    let r = bulwark(&["cluster", "scan", "--kubeconfig", &k, "-n", "shpo"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("namespace \"shpo\" does not exist"),
+        "{}",
+        r.stderr
+    );
+    let r = bulwark(&[
+        "cluster",
+        "scan",
+        "--kubeconfig",
+        &k,
+        "-n",
+        "shop",
+        "--no-config",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn a_fleet_scans_concurrently_and_reports_the_unreachable() {
+    let fx = start(
+        vec![
+            ("insecure", recorded("insecure")),
+            ("hardened", recorded("hardened")),
+        ],
+        &["gone"],
+    );
+    let k = kc(&fx);
+    let r = bulwark(&[
+        "cluster",
+        "scan",
+        "--kubeconfig",
+        &k,
+        "--all-contexts",
+        "--format",
+        "json",
+        "--no-config",
+        "--request-timeout",
+        "5",
+    ]);
+    assert_eq!(
+        r.code, 2,
+        "an unreachable cluster makes the scan incomplete: {}",
+        r.stderr
+    );
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    let clusters = v["clusters"].as_array().expect("clusters");
+    let ctx: Vec<&str> = clusters
+        .iter()
+        .filter_map(|c| c["context"].as_str())
+        .collect();
+    assert_eq!(ctx, ["insecure", "hardened", "gone"]);
+    let n = |i: usize| {
+        clusters[i]["report"]["findings"]
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    assert!(n(0) > n(1), "insecure {} vs hardened {}", n(0), n(1));
+    assert!(
+        clusters[2]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("cannot reach"))
+    );
+    assert_eq!(v["summary"]["scanned"], 2);
+    assert_eq!(v["summary"]["unreachable"], 1);
+    let t = bulwark(&[
+        "cluster",
+        "scan",
+        "--kubeconfig",
+        &k,
+        "--all-contexts",
+        "--no-config",
+        "--request-timeout",
+        "5",
+    ]);
+    assert!(t.stdout.contains("== cluster insecure") && t.stdout.contains("== cluster hardened"));
+    assert!(
+        t.stdout
+            .contains("Fleet: 2 cluster(s) scanned, 1 not reachable"),
+        "{}",
+        t.stdout
+    );
+}
