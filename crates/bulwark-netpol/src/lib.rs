@@ -11,12 +11,14 @@ pub mod conns;
 pub mod coverage;
 pub mod intervals;
 pub mod ip;
+pub mod matrix;
 pub mod model;
 pub mod policy;
 pub mod problem;
 pub mod reach;
 pub mod render;
 pub mod selector;
+pub mod synthetic;
 pub mod topology;
 
 pub use conns::{ConnSet, Protocol};

@@ -166,7 +166,7 @@ impl Model {
                 "no workload resources found (Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs)",
             ));
         }
-        if netpols.is_empty() && anps.is_empty() && banp.is_none() {
+        if !inv.iter().any(|r| r.kind().ends_with("NetworkPolicy")) {
             problems.push(Problem::global(
                 Level::Warning,
                 "no NetworkPolicy resources found: every connection is allowed",

@@ -55,6 +55,10 @@ impl Model {
         &self.topo.classes[i]
     }
 
+    pub(crate) fn np_peer_matches_pub(&self, policy_ns: &str, peer: &Peer, other: PeerRef) -> bool {
+        self.np_peer_matches(policy_ns, peer, other)
+    }
+
     fn np_peer_matches(&self, policy_ns: &str, peer: &Peer, other: PeerRef) -> bool {
         match (peer, other) {
             (Peer::IpBlock(set), PeerRef::Ip(lo, hi)) => set.covers(lo, hi),
@@ -179,7 +183,9 @@ impl Model {
             && !self.banp_of[subject]
     }
 
-    fn between_classes(&self, s: usize, t: usize) -> ConnSet {
+    /// What class `s` may open to class `t`, computed for this one pair
+    /// (the matrix computes all pairs at once; this is its reference).
+    pub fn pair_allowed(&self, s: usize, t: usize) -> ConnSet {
         let eg = if self.unrestricted(s, Direction::Egress) {
             ConnSet::all()
         } else {
@@ -195,13 +201,14 @@ impl Model {
     }
 
     /// Every allowed connection between workloads, and between workloads
-    /// and external IPv4 blocks.
+    /// and external IPv4 blocks, expanded from the class matrix.
     pub fn reachability(&self) -> Reachability<'_> {
+        let m = self.matrix();
         let classes = &self.topo.classes;
         let mut out = Vec::new();
-        for s in 0..classes.len() {
-            for t in 0..classes.len() {
-                let c = self.between_classes(s, t);
+        for s in 0..m.n {
+            for t in 0..m.n {
+                let c = m.get(s, t);
                 if c.is_empty() {
                     continue;
                 }
@@ -218,31 +225,23 @@ impl Model {
                 }
             }
         }
-        let eg_blocks = self.external_blocks(Direction::Egress);
-        let in_blocks = self.external_blocks(Direction::Ingress);
         for (c, class) in classes.iter().enumerate() {
-            for &(lo, hi) in &eg_blocks {
-                let a = self.allowed(c, PeerRef::Ip(lo, hi), Direction::Egress);
-                if !a.is_empty() {
-                    for &w in &class.members {
-                        out.push(Conn {
-                            src: Endpoint::Workload(w),
-                            dst: Endpoint::External(lo, hi),
-                            conns: a.clone(),
-                        });
-                    }
+            for &(lo, hi, id) in &m.ext_out[c] {
+                for &w in &class.members {
+                    out.push(Conn {
+                        src: Endpoint::Workload(w),
+                        dst: Endpoint::External(lo, hi),
+                        conns: m.sets.sets[id as usize].clone(),
+                    });
                 }
             }
-            for &(lo, hi) in &in_blocks {
-                let a = self.allowed(c, PeerRef::Ip(lo, hi), Direction::Ingress);
-                if !a.is_empty() {
-                    for &w in &class.members {
-                        out.push(Conn {
-                            src: Endpoint::External(lo, hi),
-                            dst: Endpoint::Workload(w),
-                            conns: a.clone(),
-                        });
-                    }
+            for &(lo, hi, id) in &m.ext_in[c] {
+                for &w in &class.members {
+                    out.push(Conn {
+                        src: Endpoint::External(lo, hi),
+                        dst: Endpoint::Workload(w),
+                        conns: m.sets.sets[id as usize].clone(),
+                    });
                 }
             }
         }

@@ -242,6 +242,17 @@ fn connlist_scenarios_agree() {
             let errs: Vec<String> = model.problems.iter().map(|p| p.to_string()).collect();
             Err(format!("  errors: {}\n", errs.join("; ")))
         } else {
+            let m = model.matrix();
+            for s in 0..m.n {
+                for t in 0..m.n {
+                    assert_eq!(
+                        m.get(s, t),
+                        &model.pair_allowed(s, t),
+                        "{}: classes {s} -> {t}",
+                        sc.name
+                    );
+                }
+            }
             let got = normalise(&model.reachability().connlist()).unwrap();
             if got == expected {
                 Ok(())

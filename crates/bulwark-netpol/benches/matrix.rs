@@ -1,0 +1,20 @@
+//! The full reachability matrix of a large synthetic cluster: 5,000
+//! workloads in 200 namespaces under 2,000 NetworkPolicies.
+
+use bulwark_netpol::{Model, Options, synthetic};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn bench(c: &mut Criterion) {
+    let inv = synthetic::cluster(200, 5_000, 2_000);
+    let mut g = c.benchmark_group("netpol");
+    g.sample_size(10);
+    g.bench_function("model_5000w_200ns_2000p", |b| {
+        b.iter(|| Model::build(&inv, Options::default()))
+    });
+    let model = Model::build(&inv, Options::default());
+    g.bench_function("matrix_5000w_200ns_2000p", |b| b.iter(|| model.matrix()));
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
