@@ -10,6 +10,14 @@ use crate::component::Component;
 /// The versions the defaults come from, quoted in evidence.
 pub const VERSION: &str = "Kubernetes v1.32 / etcd v3.5 defaults";
 
+/// The release whose defaults apply to `c`, for evidence.
+pub fn version_of(c: Component) -> &'static str {
+    match c {
+        Component::Etcd => "etcd v3.5",
+        _ => "Kubernetes v1.32",
+    }
+}
+
 /// Admission plugins kube-apiserver v1.32 enables when
 /// `--enable-admission-plugins` does not name them.
 pub const DEFAULT_ADMISSION_PLUGINS: &[&str] = &[

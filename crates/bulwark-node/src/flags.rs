@@ -95,7 +95,7 @@ impl Effective<'_> {
                 "--{} not set: {} defaults to {d} ({})",
                 self.name,
                 component.binary(),
-                defaults::VERSION
+                defaults::version_of(component)
             ),
             (None, None) => format!("--{} not set", self.name),
         }

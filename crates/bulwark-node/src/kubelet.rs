@@ -235,12 +235,12 @@ impl Setting<'_> {
             Origin::Default { config_file: true } => format!(
                 "{} not set: the config file default is {shown} (kubelet.config.k8s.io/v1beta1, {})",
                 self.field.path,
-                defaults::VERSION
+                defaults::version_of(crate::component::Component::Kubelet)
             ),
             Origin::Default { config_file: false } => format!(
                 "--{} not set and no --config file: the command-line default is {shown} ({})",
                 self.field.flag,
-                defaults::VERSION
+                defaults::version_of(crate::component::Component::Kubelet)
             ),
         }
     }
@@ -348,4 +348,75 @@ impl<'a> KubeletView<'a> {
 /// Whether a resource is a KubeletConfiguration.
 pub fn is_kubelet_config(res: &Resource) -> bool {
     res.kind() == "KubeletConfiguration" && res.group() == "kubelet.config.k8s.io"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::component::Component;
+    use crate::flags::Source;
+    use bulwark_core::Origin;
+    use serde_json::json;
+
+    fn doc(v: Value) -> Resource {
+        Resource::new(v, Origin::default(), None)
+    }
+
+    #[test]
+    fn defaults_depend_on_whether_a_config_file_is_used() {
+        let legacy = KubeletView {
+            docs: &[],
+            flags: None,
+            config_file: false,
+        };
+        assert_eq!(legacy.get(ANONYMOUS).as_bool(), Some(true));
+        assert_eq!(legacy.get(READ_ONLY_PORT).as_i64(), Some(10255));
+        assert_eq!(
+            legacy.get(AUTHZ_MODE).as_str().as_deref(),
+            Some("AlwaysAllow")
+        );
+        let docs = [doc(json!({"kind": "KubeletConfiguration"}))];
+        let cfg = KubeletView {
+            docs: &docs,
+            flags: None,
+            config_file: true,
+        };
+        assert_eq!(cfg.get(ANONYMOUS).as_bool(), Some(false));
+        assert_eq!(cfg.get(READ_ONLY_PORT).as_i64(), Some(0));
+        assert_eq!(cfg.get(AUTHZ_MODE).as_str().as_deref(), Some("Webhook"));
+    }
+
+    #[test]
+    fn flags_override_drop_ins_which_override_the_file() {
+        let docs = [
+            doc(json!({"readOnlyPort": 0, "eventRecordQPS": 5})),
+            doc(json!({"eventRecordQPS": 7})),
+        ];
+        let mut f = Flags::new(Component::Kubelet, "p");
+        f.set("read-only-port", "10255", Source::Cmdline { pid: 1 });
+        let v = KubeletView {
+            docs: &docs,
+            flags: Some(&f),
+            config_file: true,
+        };
+        let s = v.get(READ_ONLY_PORT);
+        assert_eq!(s.as_i64(), Some(10255));
+        assert!(matches!(s.origin, super::Origin::Flag(_)));
+        assert_eq!(v.get(EVENT_QPS).as_i64(), Some(7));
+        f.set(
+            "feature-gates",
+            "A=true,RotateKubeletServerCertificate=false",
+            Source::Cmdline { pid: 1 },
+        );
+        let v = KubeletView {
+            docs: &docs,
+            flags: Some(&f),
+            config_file: true,
+        };
+        assert_eq!(
+            v.feature_gate("RotateKubeletServerCertificate")
+                .map(|g| g.0),
+            Some(false)
+        );
+    }
 }

@@ -125,9 +125,18 @@ impl BenchReport {
                 for e in &r.evidence {
                     let _ = writeln!(out, "  {:<14}         - {e}", "");
                 }
-                if matches!(r.status, Status::Fail | Status::Warn) && !r.remediation.is_empty() {
-                    let first = r.remediation.lines().next().unwrap_or("");
-                    let _ = writeln!(out, "  {:<14}         fix: {first}", "");
+                if matches!(r.status, Status::Fail | Status::Warn) {
+                    // The first lines of the fix, without Markdown fences.
+                    let fix: Vec<&str> = r
+                        .remediation
+                        .lines()
+                        .filter(|l| !l.trim_start().starts_with("```") && !l.trim().is_empty())
+                        .take(3)
+                        .collect();
+                    for (i, l) in fix.iter().enumerate() {
+                        let lead = if i == 0 { "fix:" } else { "    " };
+                        let _ = writeln!(out, "  {:<14}         {lead} {l}", "");
+                    }
                 }
             }
             let m = s.summary;
