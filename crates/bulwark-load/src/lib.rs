@@ -201,78 +201,149 @@ pub fn load_bytes(name: &str, bytes: &[u8], opts: &LoadOptions) -> Loaded {
 /// let through what the API server refuses (`{"a": }`). Valid JSON is then
 /// read by the YAML reader for positions.
 pub fn load_str(name: &str, text: &str, opts: &LoadOptions) -> Loaded {
+    load_str_in_pieces(name, text, opts, PIECE_SIZE)
+}
+
+/// A file bigger than twice this is parsed in pieces of about this size,
+/// in parallel (the pieces are cut at document markers).
+const PIECE_SIZE: usize = 2 * 1024 * 1024;
+
+/// The objects and the rest from one piece of a file.
+#[derive(Default)]
+struct Piece {
+    resources: Vec<Resource>,
+    skips: Vec<objects::Skip>,
+    more_skipped: usize,
+    end: yaml::PieceEnd,
+}
+
+fn parse_piece(
+    file: &Arc<str>,
+    text: &str,
+    line0: u32,
+    budget: Budget,
+    alias: &yaml::AliasUse,
+) -> Piece {
+    let mut p = Piece::default();
+    p.end = yaml::parse_piece(text, budget, alias, line0, |d| {
+        objects::document_objects(
+            file,
+            d.index,
+            d.value,
+            Some(d.spans),
+            &mut p.resources,
+            &mut p.skips,
+        );
+        // Thousands of non-objects in one file are one entry, not thousands.
+        if p.skips.len() > MAX_SKIPPED_PER_FILE {
+            p.more_skipped += p.skips.len() - MAX_SKIPPED_PER_FILE;
+            p.skips.truncate(MAX_SKIPPED_PER_FILE);
+        }
+    });
+    p
+}
+
+fn load_str_in_pieces(name: &str, text: &str, opts: &LoadOptions, piece_size: usize) -> Loaded {
     let file: Arc<str> = Arc::from(name);
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Loaded::default();
     out.summary.files = 1;
+    let json_error = |e: serde_json::Error, what: &str| InputError {
+        file: name.to_string(),
+        line: Some(e.line() as u32),
+        column: Some((e.column() as u32).max(1)),
+        message: format!("{what}: {e}"),
+    };
     let is_json = looks_like_json(text);
     if is_json
         && let Err(e) = serde_json::Deserializer::from_str(text)
             .into_iter::<serde::de::IgnoredAny>()
             .try_for_each(|v| v.map(drop))
     {
-        out.summary.errors.push(InputError {
-            file: name.to_string(),
-            line: Some(e.line() as u32),
-            column: Some((e.column() as u32).max(1)),
-            message: format!(
-                "invalid JSON (kubectl reads text that starts with `{{` as JSON): {e}"
-            ),
-        });
+        out.summary.errors.push(json_error(
+            e,
+            "invalid JSON (kubectl reads text that starts with `{` as JSON)",
+        ));
         return out;
     }
-    let mut resources = Vec::new();
-    let mut skipped = Vec::new();
-    let mut more_skipped = 0usize;
-    let errs = yaml::parse_each(text, opts.budget, |d| {
-        objects::document_objects(
-            &file,
-            d.index,
-            d.value,
-            Some(d.spans),
-            &mut resources,
-            &mut skipped,
-        );
-        // Thousands of non-objects in one file are one entry, not thousands.
-        if skipped.len() > MAX_SKIPPED_PER_FILE {
-            more_skipped += skipped.len() - MAX_SKIPPED_PER_FILE;
-            skipped.truncate(MAX_SKIPPED_PER_FILE);
-        }
-    });
-    if is_json && !errs.is_empty() {
+    let alias = yaml::AliasUse::default();
+    let starts = yaml::split_points(text, piece_size);
+    let pieces: Vec<Piece> = if starts.len() == 1 {
+        vec![parse_piece(&file, text, 0, opts.budget, &alias)]
+    } else {
+        starts
+            .par_iter()
+            .enumerate()
+            .map(|(i, &(offset, line0))| {
+                let end = starts.get(i + 1).map_or(text.len(), |s| s.0);
+                parse_piece(&file, &text[offset..end], line0, opts.budget, &alias)
+            })
+            .collect()
+    };
+    if is_json && pieces.iter().any(|p| !p.end.errors.is_empty()) {
         // Valid JSON the YAML reader refuses (an implicit key over 1024
         // characters, or several values in a row): JSON values, no positions.
+        let mut skips = Vec::new();
         let values = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
         for (i, v) in values.enumerate() {
             match v {
-                Ok(v) => objects::document_objects(
-                    &file,
-                    i,
-                    v,
-                    None,
-                    &mut out.resources,
-                    &mut out.summary.skipped,
-                ),
-                Err(e) => out.summary.errors.push(InputError {
-                    file: name.to_string(),
-                    line: Some(e.line() as u32),
-                    column: Some((e.column() as u32).max(1)),
-                    message: format!("invalid JSON: {e}"),
-                }),
+                Ok(v) => {
+                    objects::document_objects(&file, i, v, None, &mut out.resources, &mut skips)
+                }
+                Err(e) => out.summary.errors.push(json_error(e, "invalid JSON")),
             }
         }
+        out.summary
+            .skipped
+            .extend(skips.into_iter().map(|s| s.into_skipped(name)));
         return out;
     }
-    out.summary
-        .errors
-        .extend(errs.into_iter().map(|e| InputError {
+    // Number the documents of each piece after those of the pieces before.
+    let mut base = 0usize;
+    let mut more_skipped = 0usize;
+    let mut truncated = false;
+    for p in pieces {
+        for mut r in p.resources {
+            r.origin.document += base;
+            out.resources.push(r);
+        }
+        for mut s in p.skips {
+            s.document += base;
+            if out.summary.skipped.len() < MAX_SKIPPED_PER_FILE {
+                out.summary.skipped.push(s.into_skipped(name));
+            } else {
+                more_skipped += 1;
+            }
+        }
+        more_skipped += p.more_skipped;
+        for e in p.end.errors {
+            if out.summary.errors.len() >= yaml::MAX_ERRORS {
+                truncated = true;
+                break;
+            }
+            out.summary.errors.push(InputError {
+                file: name.to_string(),
+                line: Some(e.line),
+                column: Some(e.column),
+                message: e.message,
+            });
+        }
+        truncated |= p.end.truncated;
+        base += p.end.documents;
+    }
+    if truncated && let Some(last) = out.summary.errors.last() {
+        let at = bulwark_core::span::Pos {
+            line: last.line.unwrap_or(1),
+            column: last.column.unwrap_or(1),
+        };
+        let e = yaml::too_many_errors(at);
+        out.summary.errors.push(InputError {
             file: name.to_string(),
             line: Some(e.line),
             column: Some(e.column),
             message: e.message,
-        }));
-    out.resources = resources;
-    out.summary.skipped = skipped;
+        });
+    }
     if more_skipped > 0 {
         out.summary.skipped.push(Skipped {
             file: name.to_string(),
@@ -342,4 +413,99 @@ fn error_only(file: &str, at: Option<(u32, u32)>, message: String) -> Loaded {
         column: at.map(|a| a.1),
         message,
     }])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account(l: &Loaded) -> Vec<String> {
+        let mut v: Vec<String> = l
+            .resources
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {:?} {} {:?}",
+                    r.id.display(),
+                    r.origin,
+                    r.value,
+                    r.spans
+                )
+            })
+            .collect();
+        v.extend(l.summary.skipped.iter().map(|s| format!("{s:?}")));
+        v.extend(l.summary.errors.iter().map(|e| e.to_string()));
+        v
+    }
+
+    /// A stream parsed in many small pieces gives exactly what one pass
+    /// gives: objects, document numbers, lines, skipped entries, errors.
+    #[test]
+    fn pieces_give_the_same_result_as_one_pass() {
+        let mut text = String::from("# header comment\n");
+        for i in 0..40 {
+            text.push_str(&format!(
+                "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n  labels: &l {{a: '{i}'}}\ndata:\n  copy: *l\n  mode: 0644\n"
+            ));
+            match i % 8 {
+                1 => text.push_str("---\nnot: an object\n"),
+                2 => text.push_str("---\nbroken: [\n"),
+                3 => text.push_str("---\n# only a comment\n"),
+                4 => text.push_str("---\napiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Pod, metadata: {name: p}}\n- {metadata: {name: q}}\n"),
+                5 => text.push_str("%YAML 1.1\n---\nkind: Pod\n"),
+                6 => text.push_str("---\n- a\n- b\n"),
+                _ => {}
+            }
+        }
+        let opts = LoadOptions::default();
+        let whole = load_str_in_pieces("s.yaml", &text, &opts, usize::MAX / 4);
+        assert!(yaml::split_points(&text, 64).len() > 20);
+        let pieces = load_str_in_pieces("s.yaml", &text, &opts, 64);
+        assert_eq!(account(&whole), account(&pieces));
+        assert_eq!(whole.resources.len(), 45);
+        assert!(!whole.summary.errors.is_empty());
+        // Document numbers run on across pieces.
+        let last = whole.resources.last().expect("objects");
+        assert_eq!(last.id.name, "c39");
+        assert!(last.origin.document > 40);
+    }
+
+    #[test]
+    fn a_directive_stays_with_its_document() {
+        let text = "a: 1\n".repeat(40)
+            + "%YAML 1.1\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\n";
+        let points = yaml::split_points(&text, 16);
+        assert_eq!(points.len(), 1, "{points:?}");
+    }
+
+    /// The alias budget is one per file, however many pieces it is cut in.
+    #[test]
+    fn alias_budget_is_shared_by_the_pieces() {
+        let mut text = String::new();
+        for i in 0..50 {
+            text.push_str(&format!(
+                "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\ndata:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n  b: [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+            ));
+        }
+        let opts = LoadOptions {
+            budget: Budget {
+                max_alias_nodes: 2_000,
+                ..Budget::default()
+            },
+            ..LoadOptions::default()
+        };
+        // Each document expands 110 nodes: 50 of them exceed 2,000.
+        for size in [usize::MAX / 4, 128] {
+            let l = load_str_in_pieces("a.yaml", &text, &opts, size);
+            assert!(
+                l.summary
+                    .errors
+                    .iter()
+                    .any(|e| e.message.contains("billion")),
+                "piece size {size}: {:?}",
+                l.summary.errors
+            );
+            assert!(l.resources.len() < 50);
+        }
+    }
 }

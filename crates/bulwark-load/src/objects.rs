@@ -5,7 +5,35 @@
 use std::sync::Arc;
 
 use bulwark_core::{Origin, Resource, Skipped, Spans, path::Seg};
+
 use serde_json::Value;
+
+/// A document (or list item) that is not a Kubernetes object. Kept apart
+/// from [`Skipped`] until the document's number in the file is final (a
+/// big file is parsed in parallel pieces).
+#[derive(Debug)]
+pub struct Skip {
+    pub document: usize,
+    pub line: Option<u32>,
+    /// The list kind and item index, for a list item.
+    pub item: Option<(String, usize)>,
+    pub why: String,
+}
+
+impl Skip {
+    pub fn into_skipped(self, file: &str) -> Skipped {
+        Skipped {
+            file: match self.line {
+                Some(l) => format!("{file}:{l}"),
+                None => file.to_string(),
+            },
+            reason: match self.item {
+                Some((kind, i)) => format!("{kind} item {i}: {}", self.why),
+                None => format!("document {}: {}", self.document + 1, self.why),
+            },
+        }
+    }
+}
 
 /// Turns one document into objects, or says why it is not one.
 pub fn document_objects(
@@ -14,21 +42,18 @@ pub fn document_objects(
     value: Value,
     mut spans: Option<Spans>,
     out: &mut Vec<Resource>,
-    skipped: &mut Vec<Skipped>,
+    skipped: &mut Vec<Skip>,
 ) {
     let line = spans.as_ref().map(|s| s.pos.line);
-    let at = |line: Option<u32>| match line {
-        Some(l) => format!("{file}:{l}"),
-        None => file.to_string(),
-    };
     let Value::Object(mut obj) = value else {
         if !value.is_null() {
             // (null is an empty document: comments, a trailing `---`)
-            skipped.push(Skipped {
-                file: at(line),
-                reason: format!(
-                    "document {}: a {}, not a mapping: not a Kubernetes object",
-                    document + 1,
+            skipped.push(Skip {
+                document,
+                line,
+                item: None,
+                why: format!(
+                    "a {}, not a mapping: not a Kubernetes object",
                     type_name(&value)
                 ),
             });
@@ -75,9 +100,11 @@ pub fn document_objects(
                     },
                     item_spans,
                 )),
-                Some(why) => skipped.push(Skipped {
-                    file: at(item_spans.as_ref().map(|s| s.pos.line)),
-                    reason: format!("{list_kind} item {i}: {why}"),
+                Some(why) => skipped.push(Skip {
+                    document,
+                    line: item_spans.as_ref().map(|s| s.pos.line),
+                    item: Some((list_kind.clone(), i)),
+                    why,
                 }),
             }
         }
@@ -85,9 +112,11 @@ pub fn document_objects(
     }
     let value = Value::Object(obj);
     if let Some(why) = missing_identity(&value) {
-        skipped.push(Skipped {
-            file: at(line),
-            reason: format!("document {}: {why}", document + 1),
+        skipped.push(Skip {
+            document,
+            line,
+            item: None,
+            why,
         });
         return;
     }

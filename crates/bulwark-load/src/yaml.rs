@@ -7,6 +7,7 @@
 //! stack).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bulwark_core::span::{Pos, SpanChildren, Spans};
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
@@ -57,9 +58,9 @@ pub struct YamlError {
 /// Every document of a stream up to the first error, and that error (for
 /// files that must be read whole, such as a config file).
 pub fn parse_stream(text: &str, budget: Budget) -> (Vec<Document>, Option<YamlError>) {
-    let mut alias = AliasUse::default();
+    let alias = AliasUse::default();
     let mut docs = Vec::new();
-    let err = Builder::new(budget, &mut alias, 0).run(text, &mut |d| docs.push(d));
+    let err = Builder::new(budget, &alias, 0).run(text, &mut |d| docs.push(d));
     (docs, err)
 }
 
@@ -80,52 +81,122 @@ pub fn parse_all(text: &str, budget: Budget) -> (Vec<Document>, Vec<YamlError>) 
 /// [`parse_all`], handing each document over as soon as it is complete so
 /// that a caller keeping only some of them (Kubernetes objects) holds no
 /// more memory than those need. Empty documents are not handed over.
-pub fn parse_each(text: &str, budget: Budget, mut on_doc: impl FnMut(Document)) -> Vec<YamlError> {
-    let mut errors = Vec::new();
-    // Byte offset and 0-based line of the chunk being parsed.
+pub fn parse_each(text: &str, budget: Budget, on_doc: impl FnMut(Document)) -> Vec<YamlError> {
+    let piece = parse_piece(text, budget, &AliasUse::default(), 0, on_doc);
+    let mut errors = piece.errors;
+    if piece.truncated
+        && let Some(last) = errors.last()
+    {
+        let at = Pos {
+            line: last.line,
+            column: last.column,
+        };
+        errors.push(too_many_errors(at));
+    }
+    errors
+}
+
+/// The error that ends a file with too many.
+pub fn too_many_errors(at: Pos) -> YamlError {
+    err_at(
+        at,
+        format!("more than {MAX_ERRORS} errors: the rest of the file is not read"),
+    )
+}
+
+/// What parsing one piece of a stream gave besides its documents.
+#[derive(Debug, Default)]
+pub struct PieceEnd {
+    pub errors: Vec<YamlError>,
+    /// Documents met, empty and failed ones included: the number the next
+    /// piece's first document continues from.
+    pub documents: usize,
+    /// Whether parsing stopped at [`MAX_ERRORS`].
+    pub truncated: bool,
+}
+
+/// Parses `text`, a piece of a stream that starts at 0-based line `line0`
+/// and at a document boundary (see [`split_points`]); document indices
+/// start at 0 in the piece. `alias` is shared by every piece of a file, so
+/// the alias budget holds for the whole file.
+pub fn parse_piece(
+    text: &str,
+    budget: Budget,
+    alias: &AliasUse,
+    line0: u32,
+    mut on_doc: impl FnMut(Document),
+) -> PieceEnd {
+    let mut end = PieceEnd::default();
+    // Byte offset and 0-based line of the chunk being parsed (after an
+    // error the parser restarts at the next document marker).
     let mut start = 0usize;
-    let mut line0 = 0u32;
+    let mut chunk_line0 = line0;
     let mut next_index = 0usize;
-    let mut alias = AliasUse::default();
     loop {
-        let mut b = Builder::new(budget, &mut alias, next_index);
+        let mut b = Builder::new(budget, alias, next_index);
         let err = b.run(&text[start..], &mut |mut d: Document| {
             if !d.value.is_null() {
-                shift_lines(&mut d.spans, line0);
+                shift_lines(&mut d.spans, chunk_line0);
                 on_doc(d);
             }
         });
         let index_after = b.next_index;
-        let Some(mut e) = err else { break };
+        let Some(mut e) = err else {
+            end.documents = index_after;
+            break;
+        };
+        // The failed document keeps its number.
+        next_index = index_after + 1;
+        end.documents = next_index;
         let err_line = e.line; // relative to the chunk
-        e.line += line0;
+        e.line += chunk_line0;
         let budget_blown = e.message.contains("billion laughs");
-        errors.push(e);
+        end.errors.push(e);
         if budget_blown {
             break;
         }
-        if errors.len() >= MAX_ERRORS {
-            let last = errors.last().map_or(Pos::default(), |e| Pos {
-                line: e.line,
-                column: e.column,
-            });
-            errors.push(err_at(
-                last,
-                format!("more than {MAX_ERRORS} errors: the rest of the file is not read"),
-            ));
+        if end.errors.len() >= MAX_ERRORS {
+            end.truncated = true;
             break;
         }
-        // The failed document keeps its number.
-        next_index = index_after + 1;
         match next_document_marker(&text[start..], err_line.max(2)) {
             Some((offset, lines)) => {
                 start += offset;
-                line0 += lines;
+                chunk_line0 += lines;
             }
             None => break,
         }
     }
-    errors
+    end
+}
+
+/// Where to cut a stream into pieces of about `target` bytes that can be
+/// parsed on their own: at `---` lines (a document marker at column 0 ends
+/// whatever came before it), never right after a `%` directive, which
+/// belongs to the document that follows. Returns each piece's byte offset
+/// and 0-based first line; the first is `(0, 0)`.
+pub fn split_points(text: &str, target: usize) -> Vec<(usize, u32)> {
+    let mut points = vec![(0usize, 0u32)];
+    if text.len() < target.saturating_mul(2) {
+        return points;
+    }
+    let mut next_at = target;
+    let mut offset = 0usize;
+    let mut after_directive = false;
+    for (line, l) in (0u32..).zip(text.split_inclusive('\n')) {
+        if offset >= next_at && !after_directive && is_document_marker(l) {
+            points.push((offset, line));
+            next_at = offset + target;
+        }
+        after_directive = l.starts_with('%');
+        offset += l.len();
+    }
+    points
+}
+
+fn is_document_marker(line: &str) -> bool {
+    line.strip_prefix("---")
+        .is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t', '\r', '\n']))
 }
 
 /// Byte offset and line count of the first line at or after 1-based line
@@ -133,11 +204,8 @@ pub fn parse_each(text: &str, budget: Budget, mut on_doc: impl FnMut(Document)) 
 fn next_document_marker(text: &str, from: u32) -> Option<(usize, u32)> {
     let mut offset = 0usize;
     for (line, l) in (1u32..).zip(text.split_inclusive('\n')) {
-        if line >= from {
-            let rest = l.strip_prefix("---");
-            if rest.is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t', '\r', '\n'])) {
-                return Some((offset, line - 1));
-            }
+        if line >= from && is_document_marker(l) {
+            return Some((offset, line - 1));
         }
         offset += l.len();
     }
@@ -183,9 +251,13 @@ impl std::ops::AddAssign for Size {
     }
 }
 
-/// What alias expansion has cost so far in this file.
-#[derive(Default)]
-struct AliasUse(Size);
+/// What alias expansion has cost so far in one file (shared by the pieces
+/// of a file parsed in parallel).
+#[derive(Debug, Default)]
+pub struct AliasUse {
+    nodes: AtomicUsize,
+    bytes: AtomicUsize,
+}
 
 /// The pending key of a mapping.
 enum Key {
@@ -223,7 +295,7 @@ struct Builder<'a> {
     budget: Budget,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Anchored>,
-    alias: &'a mut AliasUse,
+    alias: &'a AliasUse,
     docs: Vec<Document>,
     next_index: usize,
     /// Whether the text holds a `*` at all: without one there is no alias,
@@ -242,7 +314,7 @@ fn err_at(p: Pos, message: impl Into<String>) -> YamlError {
 const MERGE_NEEDS_MAP: &str = "map merge requires map or sequence of maps as the value";
 
 impl<'a> Builder<'a> {
-    fn new(budget: Budget, alias: &'a mut AliasUse, next_index: usize) -> Self {
+    fn new(budget: Budget, alias: &'a AliasUse, next_index: usize) -> Self {
         Self {
             budget,
             stack: Vec::new(),
@@ -405,10 +477,10 @@ impl<'a> Builder<'a> {
                          (or that contains the alias)",
                     ));
                 };
-                self.alias.0 += a.size;
-                let used = self.alias.0;
-                if used.nodes > self.budget.max_alias_nodes
-                    || used.bytes > self.budget.max_alias_bytes
+                let nodes = self.alias.nodes.fetch_add(a.size.nodes, Ordering::Relaxed);
+                let bytes = self.alias.bytes.fetch_add(a.size.bytes, Ordering::Relaxed);
+                if nodes + a.size.nodes > self.budget.max_alias_nodes
+                    || bytes + a.size.bytes > self.budget.max_alias_bytes
                 {
                     return Err(err_at(
                         p,
