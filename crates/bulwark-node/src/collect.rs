@@ -109,7 +109,8 @@ impl Collector {
     /// Records a directory and everything below it (stat only, or text of
     /// files when `text`).
     pub fn read_tree(&mut self, dir: &str, text: bool) {
-        self.read(dir, false);
+        // A plain file (a kubelet config given where a directory may be).
+        self.read(dir, text);
         let mut stack = vec![dir.trim_end_matches('/').to_string()];
         let mut all = Vec::new();
         while let Some(d) = stack.pop() {

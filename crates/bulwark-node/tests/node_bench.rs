@@ -779,3 +779,91 @@ fn json_results_have_the_documented_shape() {
     let text = serde_json::to_string(&t.run(None)).expect("json");
     assert!(!text.contains("c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ"));
 }
+
+#[test]
+fn without_proc_the_static_pod_manifests_give_the_flags_with_lines() {
+    let t = kubeadm_control_plane(true);
+    t.remove("/proc");
+    let r = t.run(None);
+    let ids = by_id(&r);
+    // kube-apiserver's flags come from its manifest, with the line.
+    assert_eq!(ids["1.2.1"].status, Status::Pass, "{}", show(ids["1.2.1"]));
+    assert!(
+        ids["1.2.1"].evidence[0].contains("/etc/kubernetes/manifests/kube-apiserver.yaml:14"),
+        "{}",
+        show(ids["1.2.1"])
+    );
+    assert_eq!(ids["2.2"].status, Status::Pass, "{}", show(ids["2.2"]));
+    // The kubelet's flags live only on its command line: the config file
+    // still decides 4.2.x, but 4.2.7 needs the command line.
+    assert_eq!(ids["4.2.1"].status, Status::Pass, "{}", show(ids["4.2.1"]));
+    assert!(
+        ids["4.2.1"]
+            .evidence
+            .iter()
+            .any(|e| e.contains("kubelet process not seen"))
+    );
+    assert_eq!(
+        ids["4.2.7"].status,
+        Status::NotEvaluated,
+        "{}",
+        show(ids["4.2.7"])
+    );
+    assert_eq!(
+        ids["4.3.1"].status,
+        Status::NotEvaluated,
+        "{}",
+        show(ids["4.3.1"])
+    );
+    assert!(
+        ids["4.3.1"].evidence[0].contains("processes unreadable"),
+        "{}",
+        show(ids["4.3.1"])
+    );
+}
+
+#[test]
+fn rke2_etcd_config_file_replaces_its_flags() {
+    let t = Tree::new();
+    t.process(400, &args(&["/usr/local/bin/rke2", "server"]));
+    t.process(
+        401,
+        &args(&[
+            "etcd",
+            "--config-file=/var/lib/rancher/rke2/server/db/etcd/config",
+        ]),
+    );
+    t.file(
+        "/var/lib/rancher/rke2/server/db/etcd/config",
+        "name: node-a\ndata-dir: /var/lib/rancher/rke2/server/db/etcd\nclient-transport-security:\n  cert-file: /var/lib/rancher/rke2/server/tls/etcd/server-client.crt\n  key-file: /var/lib/rancher/rke2/server/tls/etcd/server-client.key\n  client-cert-auth: true\n  trusted-ca-file: /var/lib/rancher/rke2/server/tls/etcd/server-ca.crt\npeer-transport-security:\n  cert-file: /var/lib/rancher/rke2/server/tls/etcd/peer-server-client.crt\n  key-file: /var/lib/rancher/rke2/server/tls/etcd/peer-server-client.key\n  client-cert-auth: false\n  auto-tls: true\n",
+        0o600,
+        ROOT,
+    );
+    t.dir("/var/lib/rancher/rke2/server/db/etcd", 0o700, ETCD);
+    let r = t.run(None);
+    assert_eq!(r.distro, Distro::Rke2, "{}", r.distro_reason);
+    let ids = by_id(&r);
+    for id in ["2.1", "2.2", "2.3", "2.4"] {
+        assert_eq!(ids[id].status, Status::Pass, "{}", show(ids[id]));
+    }
+    assert!(
+        ids["2.2"].evidence[0].contains("/var/lib/rancher/rke2/server/db/etcd/config:6"),
+        "{}",
+        show(ids["2.2"])
+    );
+    assert_eq!(ids["2.5"].status, Status::Fail, "{}", show(ids["2.5"]));
+    assert_eq!(ids["2.6"].status, Status::Fail, "{}", show(ids["2.6"]));
+    assert_eq!(
+        ids["1.1.11"].status,
+        Status::Pass,
+        "{}",
+        show(ids["1.1.11"])
+    );
+    // rke2's static pod manifest path, missing here.
+    assert!(
+        ids["1.1.1"].evidence[0]
+            .contains("/var/lib/rancher/rke2/agent/pod-manifests/kube-apiserver.yaml"),
+        "{}",
+        show(ids["1.1.1"])
+    );
+}

@@ -180,3 +180,28 @@ fn every_rule_maps_to_a_cis_1_12_id_or_says_why_not() {
         assert!(!meta.mappings.cis.is_empty(), "{} has no CIS id", meta.id);
     }
 }
+
+#[test]
+fn malformed_config_objects_do_not_panic() {
+    use bulwark_core::{Origin, Resource};
+    use serde_json::json;
+    let weird = [
+        json!({"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"command": [1, null, {"a": 1}, "kube-apiserver", "--", "--x"]}]}}),
+        json!({"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"image": "registry.k8s.io/etcd:3.5", "args": "--a=b", "env": [null, {"name": "ETCD_"}, {"name": 5, "value": []}]}]}}),
+        json!({"apiVersion": "v1", "kind": "Pod", "spec": {"containers": [{"command": ["sh -c \"kube-scheduler --profiling=true --bind-address\""]}]}}),
+        json!({"apiVersion": "v1", "kind": "Pod", "spec": {"containers": "x"}}),
+        json!({"apiVersion": "kubelet.config.k8s.io/v1beta1", "kind": "KubeletConfiguration", "authentication": "x", "readOnlyPort": "abc", "tlsCipherSuites": "A,B", "featureGates": [1], "eventRecordQPS": 1.5}),
+        json!({"apiVersion": "apiserver.config.k8s.io/v1", "kind": "EncryptionConfiguration", "resources": [{"resources": "secrets"}, 5, {"resources": ["secrets"], "providers": [5, {}]}]}),
+        json!({"apiVersion": "apiserver.config.k8s.io/v1", "kind": "EncryptionConfiguration", "resources": {"a": 1}}),
+        json!({"apiVersion": "audit.k8s.io/v1", "kind": "Policy", "rules": [5, {"level": 3, "resources": [{"group": 1, "resources": [null]}], "users": "x"}], "omitStages": "RequestReceived"}),
+        json!({"apiVersion": "v1", "kind": "Config", "clusters": [5, {"cluster": "x"}, {"name": 1, "cluster": {"server": 8}}], "users": [null, {"user": null}, {"user": {"token": 5, "password": ""}}]}),
+    ];
+    for v in weird {
+        let r = Resource::new(v.clone(), Origin::default(), None);
+        let mut out = Vec::new();
+        bulwark_node::analyzer::analyze_resource(&r, &mut out);
+        for f in &out {
+            assert!(!f.message.is_empty(), "{v}");
+        }
+    }
+}

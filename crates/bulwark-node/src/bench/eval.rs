@@ -65,6 +65,13 @@ impl<'a> Ctx<'a> {
                 c.binary()
             )));
         }
+        if c == Component::Etcd
+            && let Some(bin) = self.m.distro.single_binary()
+        {
+            return Err(Verdict::not_evaluated(format!(
+                "no etcd: this {bin} server has no embedded etcd config (it stores data in kine, SQLite by default)"
+            )));
+        }
         let mut why = format!("{} not found: no such process", c.binary());
         if let Err(e) = &self.snap.processes {
             why = format!("{} not found: processes unreadable ({e})", c.binary());
