@@ -227,6 +227,12 @@ pub async fn collect(
 
     if opts.configz {
         kubelet_configs(&client, opts, &mut out).await;
+    } else {
+        out.skipped.push(Skipped {
+            file: format!("cluster {context}: nodes/*/proxy/configz"),
+            reason: "not read (--no-configz): kubelet configuration checks were not evaluated"
+                .into(),
+        });
     }
     out.not_evaluated.sort();
     opts.progress.finish_and_clear();

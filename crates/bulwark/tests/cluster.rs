@@ -417,3 +417,114 @@ fn a_fleet_scans_concurrently_and_reports_the_unreachable() {
         t.stdout
     );
 }
+
+/// The rules of the `bulwark-scanner` ClusterRole in deploy/rbac.yaml.
+fn minimal_role() -> Vec<Value> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/rbac.yaml");
+    let loaded = bulwark_load::load_paths(&[path], &Default::default());
+    assert!(
+        loaded.summary.errors.is_empty(),
+        "{:?}",
+        loaded.summary.errors
+    );
+    let role = loaded
+        .resources
+        .iter()
+        .find(|r| r.kind() == "ClusterRole" && r.id.name == "bulwark-scanner")
+        .expect("the ClusterRole");
+    role.value["rules"].as_array().expect("rules").clone()
+}
+
+fn grants(rules: &[Value], group: &str, resource: &str, verb: &str) -> bool {
+    let has = |v: &Value, x: &str| v.as_array().is_some_and(|a| a.iter().any(|s| s == x));
+    rules.iter().any(|r| {
+        has(&r["apiGroups"], group) && has(&r["resources"], resource) && has(&r["verbs"], verb)
+    })
+}
+
+#[test]
+fn the_minimal_role_is_read_only_and_enough_with_its_flags() {
+    let rules = minimal_role();
+    for r in &rules {
+        for v in r["verbs"].as_array().expect("verbs") {
+            assert!(v == "get" || v == "list", "not read-only: {v}");
+        }
+        let text = r.to_string();
+        assert!(!text.contains("\"*\""), "wildcard in {text}");
+        assert!(
+            !text.contains("secrets") && !text.contains("nodes/proxy"),
+            "{text}"
+        );
+    }
+    // The test server enforces the role: everything it does not grant is 403.
+    let mut data = recorded("insecure");
+    for r in bulwark_cluster::testserver::RESOURCES {
+        if !grants(&rules, r.group, r.plural, "list") {
+            data.forbid(r.group, r.plural);
+        }
+    }
+    if !grants(&rules, "", "nodes/proxy", "get") {
+        data.forbid("", "nodes/proxy");
+    }
+    // And the scanner lists nothing the role leaves out but Secrets.
+    for k in bulwark_cluster::kinds::KINDS {
+        assert!(
+            k.is_secret() || grants(&rules, k.group, k.plural, "list"),
+            "the role does not grant list on {}",
+            k.resource()
+        );
+    }
+    let fx = start(vec![("insecure", data)], &[]);
+    let k = kc(&fx);
+    let r = bulwark(&[
+        "cluster",
+        "scan",
+        "--kubeconfig",
+        &k,
+        "--format",
+        "json",
+        "--no-config",
+    ]);
+    assert_eq!(
+        r.code, 2,
+        "Secrets and configz are not granted: {}",
+        r.stderr
+    );
+    let r = bulwark(&[
+        "cluster",
+        "scan",
+        "--kubeconfig",
+        &k,
+        "--format",
+        "json",
+        "--no-config",
+        "--secrets",
+        "skip",
+        "--no-configz",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(v["summary"]["errors"], json!([]));
+    assert_eq!(v["summary"]["skipped"].as_array().map(Vec::len), Some(2));
+    // bulwark's own RBAC rules find nothing to say about the role.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/rbac.yaml");
+    let r = bulwark(&[
+        "scan",
+        &path.display().to_string(),
+        "--format",
+        "json",
+        "--no-config",
+    ]);
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    let rbac: Vec<&Value> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| {
+            f["rule_id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("rbac-"))
+        })
+        .collect();
+    assert!(rbac.is_empty(), "{rbac:#?}");
+}
