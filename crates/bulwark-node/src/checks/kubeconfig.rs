@@ -65,13 +65,51 @@ pub static ANONYMOUS_USER: RuleMeta = rule(
     REFS,
 );
 
+pub static WEAK_CERT: RuleMeta = rule(
+    "kubeconfig-certificate-weak-or-expired",
+    "kubeconfig embeds an expired or weak certificate",
+    Severity::Medium,
+    CAT,
+    &[],
+    "An embedded CA or client certificate that is expired (or expires within 30 days), has an RSA key under 2048 bits, is signed with SHA-1, or is a CA valid for over 10 years either breaks access soon or gives weaker assurance than the cluster's PKI should.",
+    "Reissue the certificate (RSA 2048+ or ECDSA P-256, SHA-256, a CA for at most 10 years) and update the kubeconfig.",
+    REFS,
+);
+
 pub static RULES: &[&RuleMeta] = &[
     &INSECURE_SKIP_TLS,
     &PLAIN_HTTP,
     &EMBEDDED_TOKEN,
     &EMBEDDED_KEY,
     &ANONYMOUS_USER,
+    &WEAK_CERT,
 ];
+
+/// Problems of the certificates in a base64 `*-data` field. Data that does
+/// not decode to a certificate is not this rule's business (kubectl
+/// rejects it on use).
+fn cert_problems(b64: &str, now: i64) -> Vec<String> {
+    use base64::Engine as _;
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(b64.trim()) else {
+        return Vec::new();
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    match crate::certs::parse_pem(&text) {
+        Err(_) => Vec::new(),
+        Ok(certs) => certs
+            .iter()
+            .flat_map(|c| crate::certs::problems(c, now))
+            .map(|(_, _, m)| m)
+            .collect(),
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
 
 pub fn is_kubeconfig(res: &Resource) -> bool {
     res.kind() == "Config" && res.id.api_version == "v1"
@@ -107,6 +145,22 @@ fn named(res: &Resource, list: &str) -> Vec<(FieldPath, String, Value)> {
 /// Every failing check of one kubeconfig.
 pub fn findings(res: &Resource) -> Vec<(&'static RuleMeta, Verdict)> {
     let mut out = Vec::new();
+    let now = now();
+    for (list, key) in [
+        ("clusters", "certificate-authority-data"),
+        ("users", "client-certificate-data"),
+    ] {
+        for (path, name, v) in named(res, list) {
+            if let Some(b64) = v.get(key).and_then(Value::as_str) {
+                for p in cert_problems(b64, now) {
+                    out.push((
+                        &WEAK_CERT,
+                        Verdict::fail(format!("{name:?} {key}: {p}")).at(Some(path.key(key))),
+                    ));
+                }
+            }
+        }
+    }
     for (path, name, c) in named(res, "clusters") {
         if c.get("insecure-skip-tls-verify").and_then(Value::as_bool) == Some(true) {
             out.push((
