@@ -279,6 +279,17 @@ impl Model {
                 }
             }
         }
+        // Primary user-defined networks are isolated from each other.
+        let nets: Vec<_> = self.topo.classes.iter().map(|c| &c.network).collect();
+        if nets.iter().any(|n| n.is_some()) {
+            for src in 0..n {
+                for dst in 0..n {
+                    if nets[src] != nets[dst] {
+                        cells[src * n + dst] = NONE;
+                    }
+                }
+            }
+        }
         let eg_blocks = self.external_blocks(Direction::Egress);
         let in_blocks = self.external_blocks(Direction::Ingress);
         let mut ext_out = Vec::with_capacity(n);

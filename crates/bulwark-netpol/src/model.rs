@@ -23,14 +23,7 @@ pub struct Options {
 }
 
 /// Kinds of multi-network setups this model does not cover.
-const MULTI_NETWORK_KINDS: &[&str] = &[
-    "UserDefinedNetwork",
-    "ClusterUserDefinedNetwork",
-    "NetworkAttachmentDefinition",
-    "MultiNetworkPolicy",
-    "VirtualMachine",
-    "VirtualMachineInstance",
-];
+const MULTI_NETWORK_KINDS: &[&str] = &["NetworkAttachmentDefinition", "MultiNetworkPolicy"];
 
 pub(crate) fn is_admin_group(api_version: &str) -> bool {
     api_version.starts_with("policy.networking.k8s.io/")
@@ -155,7 +148,7 @@ impl Model {
             problems.push(Problem::global(
                 Level::Warning,
                 format!(
-                    "{} found: secondary and user-defined networks (and VirtualMachines) are not modelled; the answer covers the default pod network only",
+                    "{} found: secondary networks are not modelled (primary user-defined networks are); the answer covers each pod's primary network only",
                     unmodelled.join(", ")
                 ),
             ));

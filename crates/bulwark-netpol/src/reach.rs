@@ -186,6 +186,9 @@ impl Model {
     /// What class `s` may open to class `t`, computed for this one pair
     /// (the matrix computes all pairs at once; this is its reference).
     pub fn pair_allowed(&self, s: usize, t: usize) -> ConnSet {
+        if self.class(s).network != self.class(t).network {
+            return ConnSet::none();
+        }
         let eg = if self.unrestricted(s, Direction::Egress) {
             ConnSet::all()
         } else {

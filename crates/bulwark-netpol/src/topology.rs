@@ -45,6 +45,8 @@ pub struct Workload {
     pub label_variants: Vec<Labels>,
     pub ports: Vec<NamedPort>,
     pub host_network: bool,
+    /// Primary user-defined network of its namespace (`None`: the pod network).
+    pub network: Option<Network>,
     /// Index of the object in the inventory it was read from.
     pub resource: usize,
     /// Its label-equivalence class.
@@ -52,9 +54,14 @@ pub struct Workload {
 }
 
 impl Workload {
-    /// `ns/name[Kind]`, as connlist writes it.
+    /// `ns/name[Kind]`, as connlist writes it (`ns[udn]/name[Kind]` on a
+    /// namespace's own UserDefinedNetwork).
     pub fn display(&self) -> String {
-        format!("{}/{}[{}]", self.namespace, self.name, self.kind)
+        let udn = match &self.network {
+            Some(n) if !n.cluster => "[udn]",
+            _ => "",
+        };
+        format!("{}{udn}/{}[{}]", self.namespace, self.name, self.kind)
     }
 
     /// Resolves a named port of `protocol` on this workload's containers.
@@ -66,6 +73,16 @@ impl Workload {
     }
 }
 
+/// An OVN-Kubernetes primary user-defined network: pods on different
+/// networks cannot reach each other.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Network {
+    pub name: String,
+    /// A ClusterUserDefinedNetwork (spans namespaces) rather than a
+    /// namespace's UserDefinedNetwork.
+    pub cluster: bool,
+}
+
 /// Workloads that no policy can tell apart: same namespace, labels, named
 /// ports and network mode. Reachability is computed once per class.
 #[derive(Clone, Debug)]
@@ -74,6 +91,7 @@ pub struct Class {
     pub labels: Labels,
     pub ports: Vec<NamedPort>,
     pub host_network: bool,
+    pub network: Option<Network>,
     pub members: Vec<usize>,
 }
 
@@ -127,16 +145,36 @@ impl Topology {
         for (idx, r) in inv.resources.iter().enumerate() {
             let kind = r.kind();
             let is_pod = kind == "Pod";
-            if !is_pod && !WORKLOAD_KINDS.contains(&kind) {
+            if !is_pod && !WORKLOAD_KINDS.contains(&kind) && kind != "VirtualMachine" {
                 continue;
             }
-            let Some(view) = PodView::of(r) else {
-                continue;
+            let (labels, ports, host_network) = if kind == "VirtualMachine" {
+                let t = r.value.pointer("/spec/template");
+                (
+                    labels_of(t.and_then(|t| t.pointer("/metadata/labels"))),
+                    vm_ports(t),
+                    false,
+                )
+            } else {
+                let Some(view) = PodView::of(r) else {
+                    continue;
+                };
+                if is_pod && is_virt_launcher(r) {
+                    problems.push(Problem::at(
+                        Level::Warning,
+                        r,
+                        &FieldPath::parse("metadata.labels"),
+                        "virt-launcher pod ignored: its VirtualMachine is the workload",
+                    ));
+                    continue;
+                }
+                (
+                    labels_of(view.meta.and_then(|m| m.get("labels"))),
+                    named_ports(view.spec),
+                    view.spec.get("hostNetwork") == Some(&Value::Bool(true)),
+                )
             };
             let ns = namespace_of(r);
-            let labels = labels_of(view.meta.and_then(|m| m.get("labels")));
-            let ports = named_ports(view.spec);
-            let host_network = view.spec.get("hostNetwork") == Some(&Value::Bool(true));
             let (wname, wkind) = if is_pod {
                 owner_of(r).unwrap_or_else(|| (r.id.name.clone(), "Pod".to_string()))
             } else {
@@ -164,6 +202,7 @@ impl Topology {
                 label_variants: Vec::new(),
                 ports,
                 host_network,
+                network: None,
                 resource: idx,
                 class: 0,
             });
@@ -173,20 +212,32 @@ impl Topology {
                 Labels::from([(NS_NAME_LABEL.to_string(), w.namespace.clone())])
             });
         }
+        let networks = primary_networks(inv, &t.namespaces, &ns_seen, problems);
+        for w in &mut t.workloads {
+            w.network = networks.get(&w.namespace).cloned();
+        }
         t.workloads.sort_by(|a, b| {
             (&a.namespace, &a.name, &a.kind).cmp(&(&b.namespace, &b.name, &b.kind))
         });
-        let mut class_of: HashMap<(String, Labels, Vec<NamedPort>, bool), usize> = HashMap::new();
+        type ClassKey = (String, Labels, Vec<NamedPort>, bool, Option<Network>);
+        let mut class_of: HashMap<ClassKey, usize> = HashMap::new();
         for (i, w) in t.workloads.iter_mut().enumerate() {
             let mut ports = w.ports.clone();
             ports.sort();
-            let key = (w.namespace.clone(), w.labels.clone(), ports, w.host_network);
+            let key = (
+                w.namespace.clone(),
+                w.labels.clone(),
+                ports,
+                w.host_network,
+                w.network.clone(),
+            );
             let c = *class_of.entry(key).or_insert_with(|| {
                 t.classes.push(Class {
                     namespace: w.namespace.clone(),
                     labels: w.labels.clone(),
                     ports: w.ports.clone(),
                     host_network: w.host_network,
+                    network: w.network.clone(),
                     members: Vec::new(),
                 });
                 t.classes.len() - 1
@@ -273,4 +324,199 @@ fn named_ports(spec: &Value) -> Vec<NamedPort> {
 /// Identity of a workload for reports.
 pub fn workload_ref(inv: &Inventory, w: &Workload) -> ObjectRef {
     inv.resources[w.resource].id.clone()
+}
+
+/// Label OVN-Kubernetes requires on a namespace that uses a primary UDN.
+const PRIMARY_UDN_LABEL: &str = "k8s.ovn.org/primary-user-defined-network";
+
+fn primary_role(net: Option<&Value>) -> bool {
+    let Some(n) = net else { return false };
+    ["layer2", "layer3"]
+        .iter()
+        .any(|l| n.pointer(&format!("/{l}/role")).and_then(Value::as_str) == Some("Primary"))
+}
+
+/// Namespace -> its primary user-defined network, from UserDefinedNetworks
+/// and ClusterUserDefinedNetworks with role Primary.
+fn primary_networks(
+    inv: &Inventory,
+    namespaces: &BTreeMap<String, Labels>,
+    ns_objects: &HashMap<String, &Resource>,
+    problems: &mut Vec<Problem>,
+) -> BTreeMap<String, Network> {
+    let mut out: BTreeMap<String, Network> = BTreeMap::new();
+    let mut assign = |ns: &str, net: Network, r: &Resource, problems: &mut Vec<Problem>| {
+        if !ns_objects.contains_key(ns) {
+            problems.push(Problem::at(
+                Level::Warning,
+                r,
+                &FieldPath::parse("metadata"),
+                format!(
+                    "namespace \"{ns}\" of network \"{}\" is not in the input: the network is ignored for it",
+                    net.name
+                ),
+            ));
+            return;
+        }
+        let labelled = namespaces
+            .get(ns)
+            .is_some_and(|l| l.contains_key(PRIMARY_UDN_LABEL));
+        if !labelled {
+            problems.push(Problem::at(
+                Level::Warning,
+                r,
+                &FieldPath::parse("metadata"),
+                format!(
+                    "namespace \"{ns}\" lacks the label {PRIMARY_UDN_LABEL}: it does not use network \"{}\"",
+                    net.name
+                ),
+            ));
+            return;
+        }
+        if let Some(old) = out.get(ns) {
+            if *old != net {
+                problems.push(Problem::at(
+                    Level::Error,
+                    r,
+                    &FieldPath::parse("spec"),
+                    format!(
+                        "namespace \"{ns}\" has two primary networks: \"{}\" and \"{}\"",
+                        old.name, net.name
+                    ),
+                ));
+            }
+            return;
+        }
+        out.insert(ns.to_string(), net);
+    };
+    for r in inv.of_kind("UserDefinedNetwork") {
+        let ns = namespace_of(r);
+        let mut bad = check_network_spec(r, r.value.get("spec"), "spec");
+        if r.id.name == "default" {
+            bad.push("a UserDefinedNetwork may not be named \"default\"".into());
+        }
+        if ns == "default" || ns.starts_with("openshift-") || ns.starts_with("kube-") {
+            bad.push(format!(
+                "a UserDefinedNetwork may not be created in namespace \"{ns}\""
+            ));
+        }
+        if !bad.is_empty() {
+            for b in bad {
+                problems.push(Problem::at(Level::Error, r, &FieldPath::parse("spec"), b));
+            }
+            continue;
+        }
+        if !primary_role(r.value.get("spec")) {
+            continue;
+        }
+        let net = Network {
+            name: format!("{ns}/{}", r.id.name),
+            cluster: false,
+        };
+        assign(&ns, net, r, problems);
+    }
+    for r in inv.of_kind("ClusterUserDefinedNetwork") {
+        let bad = check_network_spec(r, r.value.pointer("/spec/network"), "spec.network");
+        if !bad.is_empty() {
+            for b in bad {
+                problems.push(Problem::at(
+                    Level::Error,
+                    r,
+                    &FieldPath::parse("spec.network"),
+                    b,
+                ));
+            }
+            continue;
+        }
+        if !primary_role(r.value.pointer("/spec/network")) {
+            continue;
+        }
+        let Some(sel) = r
+            .value
+            .pointer("/spec/namespaceSelector")
+            .and_then(|v| crate::selector::Selector::parse(v).ok())
+        else {
+            continue;
+        };
+        for (ns, labels) in namespaces {
+            if sel.matches(labels) {
+                let net = Network {
+                    name: r.id.name.clone(),
+                    cluster: true,
+                };
+                assign(ns, net, r, problems);
+            }
+        }
+    }
+    out
+}
+
+/// Validation of a (C)UDN network spec: topology, its matching section and
+/// the role.
+fn check_network_spec(r: &Resource, net: Option<&Value>, at: &str) -> Vec<String> {
+    let mut bad = Vec::new();
+    let name = r.id.display();
+    let Some(net) = net else {
+        return vec![format!("{name}: {at} is missing")];
+    };
+    let topo = net.get("topology").and_then(Value::as_str).unwrap_or("");
+    let section = match topo {
+        "Layer2" => "layer2",
+        "Layer3" => "layer3",
+        other => {
+            bad.push(format!(
+                "{name}: invalid value \"{other}\" for key topology (Layer2 or Layer3)"
+            ));
+            return bad;
+        }
+    };
+    let Some(sec) = net.get(section) else {
+        bad.push(format!(
+            "{name}: topology is {topo} but {at}.{section} is not set"
+        ));
+        return bad;
+    };
+    match sec.get("role").and_then(Value::as_str) {
+        Some("Primary" | "Secondary") => {}
+        other => bad.push(format!(
+            "{name}: invalid value {:?} for key role (Primary or Secondary)",
+            other.unwrap_or("")
+        )),
+    }
+    bad
+}
+
+fn is_virt_launcher(r: &Resource) -> bool {
+    r.labels()
+        .and_then(|l| l.get("kubevirt.io"))
+        .and_then(Value::as_str)
+        == Some("virt-launcher")
+}
+
+/// Named ports of a VirtualMachine's interfaces.
+fn vm_ports(template: Option<&Value>) -> Vec<NamedPort> {
+    let mut out = Vec::new();
+    let ifs = template
+        .and_then(|t| t.pointer("/spec/domain/devices/interfaces"))
+        .and_then(Value::as_array);
+    for i in ifs.into_iter().flatten() {
+        for p in crate::value_array(i.get("ports")) {
+            let (Some(name), Some(port)) = (
+                p.get("name").and_then(Value::as_str),
+                p.get("port").and_then(Value::as_u64),
+            ) else {
+                continue;
+            };
+            out.push(NamedPort {
+                name: name.to_string(),
+                port: port.min(65535) as u32,
+                protocol: p
+                    .get("protocol")
+                    .and_then(Value::as_str)
+                    .and_then(Protocol::parse)
+                    .unwrap_or(Protocol::Tcp),
+            });
+        }
+    }
+    out
 }

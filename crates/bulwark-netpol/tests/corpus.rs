@@ -19,43 +19,21 @@ const CORPUS: &str = concat!(
 );
 
 /// Why a scenario is left unsupported.
-const UDN: &str = "OVN-Kubernetes (Cluster)UserDefinedNetworks: primary-network isolation and `ns[udn]` endpoints are not modelled";
 const NAD: &str =
     "secondary networks (NetworkAttachmentDefinition, MultiNetworkPolicy) are not modelled";
-const VM: &str = "KubeVirt VirtualMachines are not workloads in this model";
 
 /// Scenarios left unsupported, with why. Every other scenario must agree.
 const UNSUPPORTED: &[(&str, &str)] = &[
-    ("cudn_test_1", UDN),
-    ("cudn_test_2", UDN),
-    ("cudn_test_3", UDN),
-    ("cudn_test_4", UDN),
-    ("cudn_test_5", UDN),
-    ("cudn_test_6", UDN),
     ("nad_test_12", NAD),
     ("nad_test_13", NAD),
     ("nad_test_14", NAD),
     ("nad_test_15", NAD),
     ("nad_test_16", NAD),
     ("nad_test_17", NAD),
-    ("nad_test_2", NAD),
     ("nad_test_4", NAD),
     ("nad_test_5", NAD),
     ("nad_test_6", NAD),
     ("nad_test_8", NAD),
-    ("udn_and_vms_test_1", UDN),
-    ("udn_and_vms_test_2", UDN),
-    ("udn_and_vms_test_3", UDN),
-    ("udn_and_vms_test_4", UDN),
-    ("udn_and_vms_test_5", UDN),
-    ("udn_test_1", UDN),
-    ("udn_test_2", UDN),
-    ("udn_test_3", UDN),
-    ("udn_test_4", UDN),
-    ("udn_with_ingress_controller", UDN),
-    ("udn_with_ingress_controller_two_pods", UDN),
-    ("udn_with_vm_and_ingress_controller", UDN),
-    ("virtual_machines_example", VM),
 ];
 
 /// Kinds that put a scenario outside the core set.

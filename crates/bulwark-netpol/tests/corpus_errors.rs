@@ -37,21 +37,11 @@ const WARNING_SUFFICES: &[(&str, &str)] = &[
         "tests/bad_netpols/subdir6",
         "Kubernetes accepts a named port next to an ipBlock peer; it only cannot match IPs, which the warning says",
     ),
-    ("tests/udn_bad_path_test_1", MULTI),
-    ("tests/udn_bad_path_test_2", MULTI),
-    ("tests/udn_bad_path_test_3", MULTI),
-    ("tests/udn_bad_path_test_4", MULTI),
-    ("tests/udn_bad_path_test_5", MULTI),
-    ("tests/udn_bad_path_test_6", MULTI),
-    ("tests/udn_bad_path_test_7", MULTI),
-    ("tests/cudn_bad_test_1", MULTI),
     (
         "tests/bad_yamls/subdir2",
         "a directory without manifests is not an error for the loader; the analysis warns that it found no workloads",
     ),
 ];
-const MULTI: &str =
-    "user-defined networks are not modelled: a warning says the answer covers the pod network only";
 
 #[test]
 fn expected_errors_are_reported() {
