@@ -9,12 +9,14 @@
 pub mod admin;
 pub mod conns;
 pub mod coverage;
+pub mod flows;
 pub mod intervals;
 pub mod ip;
 pub mod matrix;
 pub mod model;
 pub mod policy;
 pub mod problem;
+pub mod quarantine;
 pub mod reach;
 pub mod render;
 pub mod selector;

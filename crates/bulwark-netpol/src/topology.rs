@@ -111,6 +111,8 @@ pub struct Topology {
     pub namespaces: BTreeMap<String, Labels>,
     pub workloads: Vec<Workload>,
     pub classes: Vec<Class>,
+    /// `(namespace, pod name)` -> workload, for pods given as Pod objects.
+    pub pods: HashMap<(String, String), usize>,
 }
 
 /// Namespace of a namespaced object, `default` when it names none.
@@ -142,6 +144,7 @@ impl Topology {
         }
         // (namespace, kind, name) -> workload index
         let mut by_owner: HashMap<(String, String, String), usize> = HashMap::new();
+        let mut pod_keys = Vec::new();
         for (idx, r) in inv.resources.iter().enumerate() {
             let kind = r.kind();
             let is_pod = kind == "Pod";
@@ -181,6 +184,9 @@ impl Topology {
                 (r.id.name.clone(), kind.to_string())
             };
             let key = (ns.clone(), wkind.clone(), wname.clone());
+            if is_pod {
+                pod_keys.push(((ns.clone(), r.id.name.clone()), key.clone()));
+            }
             if let Some(&w) = by_owner.get(&key) {
                 let wl: &mut Workload = &mut t.workloads[w];
                 if wl.labels != labels && !wl.label_variants.contains(&labels) {
@@ -219,6 +225,17 @@ impl Topology {
         t.workloads.sort_by(|a, b| {
             (&a.namespace, &a.name, &a.kind).cmp(&(&b.namespace, &b.name, &b.kind))
         });
+        let index: HashMap<(String, String, String), usize> = t
+            .workloads
+            .iter()
+            .enumerate()
+            .map(|(i, w)| ((w.namespace.clone(), w.kind.clone(), w.name.clone()), i))
+            .collect();
+        for (pod, key) in pod_keys {
+            if let Some(&w) = index.get(&key) {
+                t.pods.insert(pod, w);
+            }
+        }
         type ClassKey = (String, Labels, Vec<NamedPort>, bool, Option<Network>);
         let mut class_of: HashMap<ClassKey, usize> = HashMap::new();
         for (i, w) in t.workloads.iter_mut().enumerate() {
@@ -266,6 +283,31 @@ impl Topology {
                     && kind.is_none_or(|k| k.eq_ignore_ascii_case(&w.kind))
             })
             .collect()
+    }
+
+    /// The workload of a pod or workload named `ns/name`: a workload of that
+    /// name, a Pod object of that name, or the workload whose name prefixes
+    /// the pod's generated name (`web-5d9f7-x2x4k` -> `web`).
+    pub fn resolve(&self, ns: &str, name: &str) -> Option<usize> {
+        if let Some(&w) = self.pods.get(&(ns.to_string(), name.to_string())) {
+            return Some(w);
+        }
+        let in_ns = || {
+            self.workloads
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| w.namespace == ns)
+        };
+        if let Some((i, _)) = in_ns().find(|(_, w)| w.name == name) {
+            return Some(i);
+        }
+        in_ns()
+            .filter(|(_, w)| {
+                name.strip_prefix(w.name.as_str())
+                    .is_some_and(|rest| rest.starts_with('-'))
+            })
+            .max_by_key(|(_, w)| w.name.len())
+            .map(|(i, _)| i)
     }
 
     pub fn namespace_labels(&self, ns: &str) -> Option<&Labels> {

@@ -450,3 +450,49 @@ fn invalid_inputs_are_errors_not_answers() {
         );
     }
 }
+
+#[test]
+fn quarantine_policies_isolate_their_target() {
+    use bulwark_netpol::quarantine::{Target, quarantine};
+    let pod = "---\napiVersion: v1\nkind: Pod\nmetadata: {name: api-1, namespace: shop, labels: {app: api, bulwark.io/quarantine: \"true\"}}\nspec: {containers: [{name: c, image: x}]}\n";
+    let y = deploy("shop", "web", "{app: web}", "[]") + pod;
+    let policy = quarantine(&Target::parse("shop/api-1").unwrap());
+    let r = reach(&format!("{y}---\n{policy}"));
+    assert_eq!(get(&r, "shop/web[Deployment] => shop/api-1[Pod]"), None);
+    assert_eq!(get(&r, "shop/api-1[Pod] => shop/web[Deployment]"), None);
+    assert_eq!(get(&r, &format!("{EXT} => shop/api-1[Pod]")), None);
+    assert_eq!(
+        get(&r, &format!("{EXT} => shop/web[Deployment]")),
+        Some(ALL)
+    );
+    let ns_policy = quarantine(&Target::parse("shop").unwrap());
+    let r = reach(&format!("{y}---\n{ns_policy}"));
+    assert!(r.is_empty(), "{r:?}");
+}
+
+#[test]
+fn primary_user_defined_networks_are_isolated() {
+    let udn = "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: blue, labels: {k8s.ovn.org/primary-user-defined-network: \"\"}}\n---\napiVersion: k8s.ovn.org/v1\nkind: UserDefinedNetwork\nmetadata: {name: net, namespace: blue}\nspec:\n  topology: Layer2\n  layer2: {role: Primary, subnets: [10.10.0.0/16]}\n";
+    let y = udn.to_string()
+        + &ns("plain", "{}")
+        + &deploy("blue", "a", "{app: a}", "[]")
+        + &deploy("blue", "b", "{app: b}", "[]")
+        + &deploy("plain", "c", "{app: c}", "[]");
+    let r = reach(&y);
+    assert_eq!(
+        get(&r, "blue[udn]/a[Deployment] => blue[udn]/b[Deployment]"),
+        Some(ALL)
+    );
+    assert_eq!(
+        get(&r, "blue[udn]/a[Deployment] => plain/c[Deployment]"),
+        None
+    );
+    assert_eq!(
+        get(&r, "plain/c[Deployment] => blue[udn]/b[Deployment]"),
+        None
+    );
+    assert_eq!(
+        get(&r, &format!("{EXT} => blue[udn]/a[Deployment]")),
+        Some(ALL)
+    );
+}
