@@ -10,6 +10,7 @@ pub mod admin;
 pub mod conns;
 pub mod coverage;
 pub mod flows;
+pub mod generate;
 pub mod intervals;
 pub mod ip;
 pub mod matrix;
@@ -22,6 +23,7 @@ pub mod render;
 pub mod selector;
 pub mod synthetic;
 pub mod topology;
+pub mod yaml;
 
 pub use conns::{ConnSet, Protocol};
 pub use coverage::NetpolAnalyzer;
