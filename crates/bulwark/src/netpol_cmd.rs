@@ -24,6 +24,47 @@ pub enum NetpolCommand {
     /// Exit 2 when an input or a policy is invalid (no answer is printed
     /// then: a partial answer would be wrong).
     Reach(ReachArgs),
+    /// Observed traffic versus the policies: flows the policies would deny,
+    /// and allowed paths never observed (attack surface), with the policies
+    /// that open them.
+    ///
+    /// FLOWS holds JSON lines `{"src", "dst", "port", "protocol"}` (src/dst
+    /// are ns/pod, ns/workload or an IPv4 address) or Hubble flow records
+    /// (`hubble observe -o jsonpb`). Exit 1 when an observed flow is denied.
+    Diff {
+        #[arg(long, value_name = "FLOWS")]
+        flows: PathBuf,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Least-privilege NetworkPolicies from observed traffic (default deny
+    /// per namespace, DNS to kube-dns, one policy per workload), proven with
+    /// `reach`: every observed flow allowed, every other pair denied. Exit 1
+    /// when the proof fails.
+    Generate {
+        #[arg(long, value_name = "FLOWS")]
+        flows: PathBuf,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// An isolate-everything policy for incident response: NS/POD (selected
+    /// through a quarantine label, with the command to add it) or a whole NS.
+    Quarantine { target: String },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct InputArgs {
+    /// Files, directories or - (stdin) with the workloads and policies.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
+    pub format: TextOrJson,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum TextOrJson {
+    Text,
+    Json,
 }
 
 #[derive(clap::Args, Debug)]
@@ -71,7 +112,111 @@ fn workloads(m: &Model, spec: &Option<String>) -> Result<Option<Vec<usize>>, Str
 pub fn run(a: NetpolArgs) -> Result<u8, String> {
     match a.command {
         NetpolCommand::Reach(r) => reach(r),
+        NetpolCommand::Diff { flows, input } => diff(&flows, &input),
+        NetpolCommand::Generate { flows, input } => generate(&flows, &input),
+        NetpolCommand::Quarantine { target } => {
+            let t = bulwark_netpol::quarantine::Target::parse(&target)?;
+            print!("{}", bulwark_netpol::quarantine::quarantine(&t));
+            Ok(0)
+        }
     }
+}
+
+/// Loads inputs and builds the model; errors in policies stop here.
+fn load_model(paths: &[PathBuf], opts: Options) -> Result<(Inventory, Model, bool), String> {
+    let loaded = bulwark_load::load_paths(paths, &LoadOptions::default());
+    for e in &loaded.summary.errors {
+        eprintln!("bulwark: {e}");
+    }
+    for s in &loaded.summary.skipped {
+        eprintln!("bulwark: skipped {}: {}", s.file, s.reason);
+    }
+    let inv = Inventory::new(loaded.resources);
+    let model = Model::build(&inv, opts);
+    for p in &model.problems {
+        eprintln!("bulwark: {p}");
+    }
+    if model.has_errors() {
+        return Err("the policies have errors (above): no answer is given".into());
+    }
+    Ok((inv, model, !loaded.summary.errors.is_empty()))
+}
+
+fn read_flows(path: &PathBuf) -> Result<Vec<bulwark_netpol::flows::Flow>, String> {
+    let text = if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
+            .map_err(|e| format!("<stdin>: {e}"))?;
+        s
+    } else {
+        std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?
+    };
+    let (flows, errs) = bulwark_netpol::flows::parse_flows(&text);
+    for e in &errs {
+        eprintln!("bulwark: {}: {e}", path.display());
+    }
+    Ok(flows)
+}
+
+fn diff(flows: &PathBuf, input: &InputArgs) -> Result<u8, String> {
+    let flows = read_flows(flows)?;
+    let (_, model, failed) = load_model(&input.paths, Options::default())?;
+    let d = model.diff_flows(&flows);
+    match input.format {
+        TextOrJson::Text => print!("{}", d.text()),
+        TextOrJson::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&d).map_err(|e| e.to_string())?
+        ),
+    }
+    Ok(if failed {
+        2
+    } else if d.denied.is_empty() {
+        0
+    } else {
+        1
+    })
+}
+
+fn generate(flows: &PathBuf, input: &InputArgs) -> Result<u8, String> {
+    let flows = read_flows(flows)?;
+    let (inv, model, failed) = load_model(&input.paths, Options::default())?;
+    let g = bulwark_netpol::generate::generate(&inv, &model, &flows);
+    for s in &g.skipped {
+        eprintln!("bulwark: not generated: {s}");
+    }
+    match input.format {
+        TextOrJson::Text => {
+            print!("{}", g.yaml());
+            if g.proven() {
+                eprintln!(
+                    "bulwark: proven: every observed flow is allowed and every other pair is denied ({} policies)",
+                    g.policies.len()
+                );
+            }
+        }
+        TextOrJson::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "policies": g.policies,
+                "proof": &g,
+            }))
+            .map_err(|e| e.to_string())?
+        ),
+    }
+    for m in &g.missing {
+        eprintln!("bulwark: proof failed: observed but denied: {m}");
+    }
+    for x in &g.extra {
+        eprintln!("bulwark: proof failed: allowed but not observed: {x}");
+    }
+    Ok(if failed {
+        2
+    } else if g.proven() {
+        0
+    } else {
+        1
+    })
 }
 
 fn reach(a: ReachArgs) -> Result<u8, String> {
