@@ -108,3 +108,28 @@ fn expected_errors_are_reported() {
         failures.join("\n")
     );
 }
+
+/// Every scenario directory, good or bad, goes through the model, the
+/// matrix and the coverage rules without a panic.
+#[test]
+fn every_scenario_is_analysed_without_panic() {
+    use bulwark_core::Analyzer;
+    let root = PathBuf::from(CORPUS);
+    if !root.is_dir() {
+        assert!(std::env::var_os("CI").is_none(), "corpus not found at {CORPUS}");
+        eprintln!("skipped: corpus not found at {CORPUS}");
+        return;
+    }
+    let mut n = 0;
+    for e in std::fs::read_dir(root.join("tests")).unwrap() {
+        let dir = e.unwrap().path();
+        let loaded = load_paths(&[dir], &LoadOptions::default());
+        let inv = Inventory::new(loaded.resources);
+        let model = Model::build(&inv, Options::default());
+        let _ = model.reachability().connlist();
+        let mut out = Vec::new();
+        bulwark_netpol::NetpolAnalyzer.analyze(&inv, &mut out);
+        n += 1;
+    }
+    assert!(n > 300, "{n} directories");
+}
