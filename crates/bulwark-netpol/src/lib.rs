@@ -9,6 +9,7 @@
 pub mod admin;
 pub mod conns;
 pub mod coverage;
+pub mod exposure;
 pub mod flows;
 pub mod generate;
 pub mod intervals;

@@ -10,6 +10,7 @@ use crate::conns::ConnSet;
 use crate::ip::range_text;
 use crate::model::{Model, di};
 use crate::policy::{Direction, Peer, ports_conns};
+use crate::selector::Labels;
 use crate::topology::Class;
 
 /// The other end of a connection, seen from the pod a policy selects.
@@ -18,6 +19,16 @@ pub enum PeerRef {
     Class(usize),
     /// An atomic external IPv4 block `[lo, hi]`.
     Ip(u32, u32),
+    /// The ingress controller: a pod without labels in a namespace of its
+    /// own (see [`crate::exposure`]).
+    IngressController,
+}
+
+fn controller_ns_labels() -> Labels {
+    Labels::from([(
+        crate::topology::NS_NAME_LABEL.to_string(),
+        crate::exposure::CONTROLLER_NAMESPACE.to_string(),
+    )])
 }
 
 /// One end of a connection in the answer.
@@ -62,7 +73,13 @@ impl Model {
     fn np_peer_matches(&self, policy_ns: &str, peer: &Peer, other: PeerRef) -> bool {
         match (peer, other) {
             (Peer::IpBlock(set), PeerRef::Ip(lo, hi)) => set.covers(lo, hi),
-            (Peer::IpBlock(_), PeerRef::Class(_)) | (Peer::Pods { .. }, PeerRef::Ip(..)) => false,
+            (Peer::IpBlock(_), PeerRef::Class(_) | PeerRef::IngressController)
+            | (Peer::Pods { .. }, PeerRef::Ip(..)) => false,
+            (Peer::Pods { ns, pods }, PeerRef::IngressController) => {
+                let ns_labels = controller_ns_labels();
+                ns.as_ref().is_some_and(|s| s.matches(&ns_labels))
+                    && pods.as_ref().is_none_or(|s| s.matches(&Labels::new()))
+            }
             (Peer::Pods { ns, pods }, PeerRef::Class(c)) => {
                 let c = self.class(c);
                 if c.host_network && !self.opts.host_network_as_pod {
@@ -80,6 +97,15 @@ impl Model {
     fn admin_peer_matches(&self, peer: &AdminPeer, other: PeerRef) -> bool {
         match (peer, other) {
             (AdminPeer::Networks(set), PeerRef::Ip(lo, hi)) => set.covers(lo, hi),
+            (AdminPeer::Pods(ps), PeerRef::IngressController) => {
+                let nsl = controller_ns_labels();
+                match ps {
+                    crate::admin::PodSet::Namespaces(s) => s.matches(&nsl),
+                    crate::admin::PodSet::Pods { ns, pods } => {
+                        ns.matches(&nsl) && pods.matches(&Labels::new())
+                    }
+                }
+            }
             (AdminPeer::Pods(ps), PeerRef::Class(c)) => {
                 let c = self.class(c);
                 (self.opts.host_network_as_pod || !c.host_network) && ps.matches(&self.topo, c)
@@ -120,7 +146,7 @@ impl Model {
         match (d, peer) {
             (Direction::Ingress, _) => Some(self.class(subject)),
             (Direction::Egress, PeerRef::Class(c)) => Some(self.class(c)),
-            (Direction::Egress, PeerRef::Ip(..)) => None,
+            (Direction::Egress, PeerRef::Ip(..) | PeerRef::IngressController) => None,
         }
     }
 

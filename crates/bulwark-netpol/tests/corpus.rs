@@ -3,7 +3,8 @@
 //! be the same as upstream's, compared after normalising (external ranges
 //! are merged per workload and direction, so how the IPv4 space is cut
 //! into lines does not matter). `{ingress-controller}` lines (exposure
-//! through Ingress/Route objects) are not modelled and are skipped.
+//! through Ingress/Route objects) are compared on their own and must agree
+//! too.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -68,6 +69,8 @@ struct Normal {
     internal: BTreeMap<(String, String), ConnSet>,
     /// (workload, "in"/"out") -> merged (lo, hi, conns) pieces.
     external: ExternalMap,
+    /// `{ingress-controller}` lines: workload -> conns (compared apart).
+    ingress: BTreeMap<String, ConnSet>,
 }
 
 fn normalise(text: &str) -> Result<Normal, String> {
@@ -80,10 +83,11 @@ fn normalise(text: &str) -> Result<Normal, String> {
         let Some((src, dst)) = pair.split_once(" => ") else {
             continue;
         };
+        let c = ConnSet::parse(conns).ok_or_else(|| format!("bad conns in: {line}"))?;
         if src.contains("{ingress-controller}") {
+            n.ingress.insert(dst.to_string(), c);
             continue;
         }
-        let c = ConnSet::parse(conns).ok_or_else(|| format!("bad conns in: {line}"))?;
         let ext = |s: &str| s.strip_suffix("[External]").and_then(parse_range);
         match (ext(src), ext(dst)) {
             (Some((lo, hi)), None) => raw
@@ -205,6 +209,7 @@ fn connlist_scenarios_agree() {
     let Some(root) = corpus() else { return };
     let mut tally: BTreeMap<Family, (usize, usize)> = BTreeMap::new();
     let mut failures = Vec::new();
+    let (mut ingress_ok, mut ingress_total) = (0, 0);
     for sc in scenarios(&root) {
         let loaded = load_paths(std::slice::from_ref(&sc.dir), &LoadOptions::default());
         let inv = Inventory::new(loaded.resources);
@@ -231,8 +236,26 @@ fn connlist_scenarios_agree() {
                     );
                 }
             }
-            let got = normalise(&model.reachability().connlist()).unwrap();
-            if got == expected {
+            let mut text = model.reachability().connlist();
+            for (w, c) in model.exposure(&inv) {
+                text.push_str(&format!(
+                    "{{ingress-controller}} => {} : {c}\n",
+                    model.topo.workloads[w].display()
+                ));
+            }
+            let got = normalise(&text).unwrap();
+            if !got.ingress.is_empty() || !expected.ingress.is_empty() {
+                ingress_total += 1;
+                if got.ingress == expected.ingress {
+                    ingress_ok += 1;
+                } else {
+                    failures.push(format!(
+                        "{}: {{ingress-controller}} lines differ: expected {:?}, got {:?}",
+                        sc.name, expected.ingress, got.ingress
+                    ));
+                }
+            }
+            if got.internal == expected.internal && got.external == expected.external {
                 Ok(())
             } else {
                 Err(diff(&expected, &got))
@@ -257,6 +280,9 @@ fn connlist_scenarios_agree() {
     for (f, (ok, all)) in &tally {
         eprintln!("netpol-analyzer connlist {f:?}: {ok}/{all} agree");
     }
+    eprintln!(
+        "{{ingress-controller}} lines (exposure through Ingress/Route): {ingress_ok}/{ingress_total} scenarios agree"
+    );
     assert!(
         failures.is_empty(),
         "{} scenarios disagree:\n{}",

@@ -116,7 +116,10 @@ fn every_scenario_is_analysed_without_panic() {
     use bulwark_core::Analyzer;
     let root = PathBuf::from(CORPUS);
     if !root.is_dir() {
-        assert!(std::env::var_os("CI").is_none(), "corpus not found at {CORPUS}");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "corpus not found at {CORPUS}"
+        );
         eprintln!("skipped: corpus not found at {CORPUS}");
         return;
     }

@@ -247,7 +247,21 @@ fn reach(a: ReachArgs) -> Result<u8, String> {
         port,
     };
     let reach = model.reachability();
-    let conns = reach.select(&q);
+    let mut conns = reach.select(&q);
+    if q.from.is_none() {
+        // Exposure through Ingress and Route objects.
+        for (w, c) in model.exposure(&inv) {
+            let to_ok = q.to.as_ref().is_none_or(|t| t.contains(&w));
+            let port_ok = q.port.is_none_or(|(p, n)| c.allows(p, n));
+            if to_ok && port_ok {
+                conns.push(bulwark_netpol::reach::ConnView {
+                    src: bulwark_netpol::exposure::INGRESS_CONTROLLER.to_string(),
+                    dst: model.topo.workloads[w].display(),
+                    conns: c,
+                });
+            }
+        }
+    }
     let out = match a.format {
         ReachFormat::Table => render::table(&conns),
         ReachFormat::Json => render::json(&conns, &model.problems),
