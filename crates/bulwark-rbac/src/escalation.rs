@@ -88,9 +88,115 @@ pub struct EscalationReport {
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Node {
     Principal(SubjectName),
+    /// "Runs as any service account of this namespace" (pod creation, a
+    /// namespace self-grant, listing token Secrets). Keeps the graph small:
+    /// one edge in, one edge out per service account, instead of one edge
+    /// per (subject, service account).
+    Hub(String),
     Terminal(&'static str),
 }
 
+/// Placeholder for the service account in a hub step's explanation.
+const SA_PLACEHOLDER: &str = "{sa}";
+
+/// Every identity and how it takes the next, built once.
+#[derive(Default)]
+struct Graph {
+    nodes: Vec<Node>,
+    idx: HashMap<Node, usize>,
+    /// (from, to, weight, step); hub -> service account edges weigh 0 and
+    /// carry no step (the step into the hub describes them).
+    edges: Vec<(usize, usize, u8, Option<Step>)>,
+    incoming: Vec<Vec<usize>>,
+    outgoing: Vec<Vec<usize>>,
+    /// Per target terminal: next edge on a shortest path, per node.
+    next: HashMap<&'static str, Vec<Option<usize>>>,
+}
+
+impl Graph {
+    fn node(&mut self, n: Node) -> usize {
+        if let Some(i) = self.idx.get(&n) {
+            return *i;
+        }
+        let i = self.nodes.len();
+        self.idx.insert(n.clone(), i);
+        self.nodes.push(n);
+        self.incoming.push(Vec::new());
+        self.outgoing.push(Vec::new());
+        i
+    }
+
+    fn edge(&mut self, from: usize, to: usize, weight: u8, step: Option<Step>) {
+        let e = self.edges.len();
+        self.edges.push((from, to, weight, step));
+        self.outgoing[from].push(e);
+        self.incoming[to].push(e);
+    }
+
+    /// Shortest paths to `target` from every node: a 0-1 BFS over the
+    /// reversed edges.
+    fn solve(&mut self, target: &'static str) {
+        let n = self.nodes.len();
+        let mut dist = vec![usize::MAX; n];
+        let mut next = vec![None; n];
+        if let Some(&t) = self.idx.get(&Node::Terminal(target)) {
+            dist[t] = 0;
+            let mut dq = VecDeque::from([t]);
+            while let Some(v) = dq.pop_front() {
+                for &e in &self.incoming[v] {
+                    let (u, _, w, _) = &self.edges[e];
+                    let d = dist[v] + usize::from(*w);
+                    if d < dist[*u] {
+                        dist[*u] = d;
+                        next[*u] = Some(e);
+                        if *w == 0 {
+                            dq.push_front(*u);
+                        } else {
+                            dq.push_back(*u);
+                        }
+                    }
+                }
+            }
+        }
+        self.next.insert(target, next);
+    }
+
+    /// The steps from `start` to `target`, hubs folded into the step that
+    /// enters them.
+    fn path(&self, start: usize, target: &'static str) -> Option<Vec<Step>> {
+        let next = self.next.get(target)?;
+        let mut steps: Vec<Step> = Vec::new();
+        let mut cur = start;
+        let mut guard = 0;
+        while let Some(e) = next[cur] {
+            let (_, to, _, step) = &self.edges[e];
+            match step {
+                Some(st) => steps.push(st.clone()),
+                None => {
+                    // hub -> service account: name the account in the
+                    // step that entered the hub.
+                    if let (Some(last), Node::Principal(sa)) = (steps.last_mut(), &self.nodes[*to])
+                    {
+                        let name = match sa {
+                            SubjectName::ServiceAccount { name, .. } => name.clone(),
+                            other => other.to_string(),
+                        };
+                        last.to = sa.to_string();
+                        last.explanation = last.explanation.replace(SA_PLACEHOLDER, &name);
+                    }
+                }
+            }
+            cur = *to;
+            guard += 1;
+            if guard > self.nodes.len() {
+                return None;
+            }
+        }
+        (self.nodes[cur] == Node::Terminal(target)).then_some(steps)
+    }
+}
+
+#[derive(Clone)]
 struct Edge {
     to: Node,
     step: Step,
@@ -100,6 +206,7 @@ struct Edge {
 pub struct Finder<'m, 'a> {
     m: &'m Model<'a>,
     perms: HashMap<SubjectName, Permissions>,
+    graph: Option<Graph>,
     /// Service accounts per namespace: objects and binding subjects.
     sas: BTreeMap<String, BTreeSet<String>>,
     /// Token Secrets: (namespace, service account) -> secret names.
@@ -152,6 +259,7 @@ impl<'m, 'a> Finder<'m, 'a> {
         Self {
             m,
             perms: HashMap::new(),
+            graph: None,
             sas,
             token_secrets: BTreeMap::new(),
             secret_namespaces: BTreeSet::new(),
@@ -286,6 +394,19 @@ impl<'m, 'a> Finder<'m, 'a> {
                 explanation,
             },
         }
+    }
+
+    /// Whether some grant of `s` matches `req` on verb, group and
+    /// resource, whatever its resourceNames: a cheap test before asking
+    /// about each name.
+    fn may_allow_a_name(&mut self, s: &SubjectName, req: &Request) -> bool {
+        let m = self.m;
+        let p = self.perms(s);
+        let local = req.namespace.as_ref().and_then(|ns| p.namespaces.get(ns));
+        p.cluster
+            .iter()
+            .chain(local.into_iter().flatten())
+            .any(|g| crate::rule::rule_allows_some_name(m.rule(g.rule), req))
     }
 
     fn edges(&mut self, s: &SubjectName) -> Vec<Edge> {
@@ -423,7 +544,12 @@ impl<'m, 'a> Finder<'m, 'a> {
                 "can impersonate group system:masters (--as-group=system:masters)".into(),
             ));
         }
-        for u in self.users.clone() {
+        let users = if self.may_allow_a_name(s, &cluster("impersonate", "", "users", "")) {
+            self.users.clone()
+        } else {
+            Vec::new()
+        };
+        for u in users {
             let to = SubjectName::User { name: u.clone() };
             if &to == s {
                 continue;
@@ -483,6 +609,63 @@ impl<'m, 'a> Finder<'m, 'a> {
                     in_ns(cluster("watch", "", "secrets", "")),
                 ],
             );
+            // Run as any service account of the namespace.
+            let hub = if let Some((c, what)) = pod {
+                Some((
+                    Technique::PodCreation,
+                    vec![c],
+                    true,
+                    format!(
+                        "can {what}: runs a pod with serviceAccountName {SA_PLACEHOLDER} and reads its token"
+                    ),
+                ))
+            } else if let Some(g) = bind_ns {
+                Some((
+                    Technique::BindEscalate,
+                    g,
+                    true,
+                    format!(
+                        "can bind ClusterRole admin in {ns} to itself, then run pods as {SA_PLACEHOLDER}"
+                    ),
+                ))
+            } else if !self.secret_namespaces.contains(&ns)
+                && let Some((c, what)) = list_secrets
+            {
+                Some((
+                    Technique::SecretRead,
+                    vec![c],
+                    false,
+                    format!(
+                        "can {what}: would read {SA_PLACEHOLDER}'s token if a service-account-token Secret exists (legacy or created by hand; the inventory holds no Secrets of {ns})"
+                    ),
+                ))
+            } else {
+                None
+            };
+            if let Some((technique, grants, certain, explanation)) = hub {
+                out.push(Edge {
+                    to: Node::Hub(ns.clone()),
+                    step: Step {
+                        from: s.to_string(),
+                        to: format!("any service account of {ns}"),
+                        technique,
+                        namespace: Some(ns.clone()),
+                        grants: distinct(grants),
+                        certain,
+                        explanation,
+                    },
+                });
+                continue;
+            }
+            // Named techniques, asked per account only when some rule could allow them.
+            let token =
+                self.may_allow_a_name(s, &in_ns(cluster("create", "", "serviceaccounts", "token")));
+            let imp =
+                self.may_allow_a_name(s, &in_ns(cluster("impersonate", "", "serviceaccounts", "")));
+            let get_secret = self.may_allow_a_name(s, &in_ns(cluster("get", "", "secrets", "")));
+            if !token && !imp && !get_secret {
+                continue;
+            }
             for sa in &sas {
                 let target = SubjectName::ServiceAccount {
                     namespace: ns.clone(),
@@ -491,36 +674,12 @@ impl<'m, 'a> Finder<'m, 'a> {
                 if &target == s {
                     continue;
                 }
-                if let Some((c, what)) = &pod {
-                    out.push(Self::sa_step(
+                if token
+                    && let Some((c, what)) = self.first_allowed(
                         s,
-                        &ns,
-                        sa,
-                        Technique::PodCreation,
-                        vec![c.clone()],
-                        true,
-                        format!("can {what}: runs a pod with serviceAccountName {sa} and reads its token"),
-                    ));
-                    continue;
-                }
-                if let Some(g) = &bind_ns {
-                    out.push(Self::sa_step(
-                        s,
-                        &ns,
-                        sa,
-                        Technique::BindEscalate,
-                        g.clone(),
-                        true,
-                        format!(
-                            "can bind ClusterRole admin in {ns} to itself, then run pods as {sa}"
-                        ),
-                    ));
-                    continue;
-                }
-                if let Some((c, what)) = self.first_allowed(
-                    s,
-                    &[in_ns(cluster("create", "", "serviceaccounts", "token")).with_name(sa)],
-                ) {
+                        &[in_ns(cluster("create", "", "serviceaccounts", "token")).with_name(sa)],
+                    )
+                {
                     out.push(Self::sa_step(
                         s,
                         &ns,
@@ -532,10 +691,12 @@ impl<'m, 'a> Finder<'m, 'a> {
                     ));
                     continue;
                 }
-                if let Some((c, _)) = self.first_allowed(
-                    s,
-                    &[in_ns(cluster("impersonate", "", "serviceaccounts", "")).with_name(sa)],
-                ) {
+                if imp
+                    && let Some((c, _)) = self.first_allowed(
+                        s,
+                        &[in_ns(cluster("impersonate", "", "serviceaccounts", "")).with_name(sa)],
+                    )
+                {
                     out.push(Self::sa_step(
                         s,
                         &ns,
@@ -547,12 +708,14 @@ impl<'m, 'a> Finder<'m, 'a> {
                     ));
                     continue;
                 }
+                if !get_secret {
+                    continue;
+                }
                 let secrets = self
                     .token_secrets
                     .get(&(ns.clone(), sa.clone()))
                     .cloned()
                     .unwrap_or_default();
-                let mut done = false;
                 for secret in &secrets {
                     if let Some((c, what)) = self.first_allowed(
                         s,
@@ -567,92 +730,132 @@ impl<'m, 'a> Finder<'m, 'a> {
                             true,
                             format!("can {what}: the token Secret of {sa}"),
                         ));
-                        done = true;
                         break;
                     }
-                }
-                if !done
-                    && secrets.is_empty()
-                    && !self.secret_namespaces.contains(&ns)
-                    && let Some((c, what)) = &list_secrets
-                {
-                    out.push(Self::sa_step(
-                        s,
-                        &ns,
-                        sa,
-                        Technique::SecretRead,
-                        vec![c.clone()],
-                        false,
-                        format!(
-                            "can {what}: would read {sa}'s token if a service-account-token Secret exists (legacy or created by hand; the inventory holds no Secrets of {ns})"
-                        ),
-                    ));
                 }
             }
         }
         out
     }
 
+    /// Builds the graph over every identity named anywhere, and solves it
+    /// for both terminals.
+    fn graph(&mut self) -> &mut Graph {
+        if self.graph.is_none() {
+            let mut g = Graph::default();
+            let admin = g.node(Node::Terminal(CLUSTER_ADMIN));
+            g.node(Node::Terminal(NODE_CREDENTIALS));
+            let mut principals: BTreeSet<SubjectName> = self.m.subjects().into_iter().collect();
+            for (ns, names) in &self.sas {
+                for n in names {
+                    principals.insert(SubjectName::ServiceAccount {
+                        namespace: ns.clone(),
+                        name: n.clone(),
+                    });
+                }
+            }
+            for p in &principals {
+                g.node(Node::Principal(p.clone()));
+            }
+            for p in principals {
+                let from = g.node(Node::Principal(p.clone()));
+                if let Some(step) = self.admin_step(&p) {
+                    g.edge(from, admin, 1, Some(step));
+                    continue;
+                }
+                for e in self.edges(&p) {
+                    let to = g.node(e.to);
+                    g.edge(from, to, 1, Some(e.step));
+                }
+            }
+            let hubs: Vec<(usize, String)> = g
+                .nodes
+                .iter()
+                .enumerate()
+                .filter_map(|(i, n)| match n {
+                    Node::Hub(ns) => Some((i, ns.clone())),
+                    _ => None,
+                })
+                .collect();
+            for (hub, ns) in hubs {
+                for name in self.sas.get(&ns).into_iter().flatten() {
+                    let sa = g.node(Node::Principal(SubjectName::ServiceAccount {
+                        namespace: ns.clone(),
+                        name: name.clone(),
+                    }));
+                    g.edge(hub, sa, 0, None);
+                }
+            }
+            g.solve(CLUSTER_ADMIN);
+            g.solve(NODE_CREDENTIALS);
+            self.graph = Some(g);
+        }
+        self.graph.get_or_insert_with(Graph::default)
+    }
+
     /// The shortest path from `start` to cluster-admin (or, when none, to
     /// node credentials).
     pub fn path_from(&mut self, start: &SubjectName) -> Option<Escalation> {
-        let mut prev: HashMap<Node, (Node, Step)> = HashMap::new();
-        let mut seen: BTreeSet<Node> = BTreeSet::new();
-        let start_node = Node::Principal(start.clone());
-        seen.insert(start_node.clone());
-        let mut queue = VecDeque::from([start_node.clone()]);
-        let mut node_creds: Option<Node> = None;
-        let mut admin: Option<Node> = None;
-        while let Some(n) = queue.pop_front() {
-            let Node::Principal(p) = &n else { continue };
-            if p != start
-                && let Some(step) = self.admin_step(p)
-            {
-                let t = Node::Terminal(CLUSTER_ADMIN);
-                prev.insert(t.clone(), (n.clone(), step));
-                admin = Some(t);
-                break;
-            }
-            let mut found = false;
-            for e in self.edges(p) {
-                if seen.contains(&e.to) {
-                    continue;
-                }
-                seen.insert(e.to.clone());
-                prev.insert(e.to.clone(), (n.clone(), e.step));
-                match &e.to {
-                    Node::Terminal(t) if *t == CLUSTER_ADMIN => {
-                        admin = Some(e.to.clone());
-                        found = true;
-                        break;
+        let known = self
+            .graph()
+            .idx
+            .get(&Node::Principal(start.clone()))
+            .copied();
+        let from = match known {
+            Some(i) => i,
+            // An identity no binding names: its own edges, then the graph.
+            None => {
+                let edges = self.edges(start);
+                let g = self.graph();
+                let best = [CLUSTER_ADMIN, NODE_CREDENTIALS].into_iter().find_map(|t| {
+                    edges.iter().find_map(|e| {
+                        let to = *g.idx.get(&e.to)?;
+                        let rest = g.path(to, t)?;
+                        Some((t, e.clone(), rest))
+                    })
+                });
+                let (t, e, rest) = best?;
+                let mut steps = vec![e.step];
+                if let Node::Hub(_) = e.to {
+                    // The hub's own fold happens in `path`; here the hub was
+                    // entered from outside the graph, so fold by hand.
+                    let g = self.graph();
+                    let hub = g.idx[&e.to];
+                    let next = g.next.get(t).and_then(|n| n[hub]);
+                    if let Some(nx) = next {
+                        let (_, to, _, _) = &g.edges[nx];
+                        if let Node::Principal(sa) = &g.nodes[*to] {
+                            let name = match sa {
+                                SubjectName::ServiceAccount { name, .. } => name.clone(),
+                                other => other.to_string(),
+                            };
+                            steps[0].to = sa.to_string();
+                            steps[0].explanation =
+                                steps[0].explanation.replace(SA_PLACEHOLDER, &name);
+                        }
                     }
-                    Node::Terminal(_) => {
-                        node_creds.get_or_insert(e.to.clone());
-                    }
-                    Node::Principal(_) => queue.push_back(e.to.clone()),
                 }
+                steps.extend(rest);
+                return Some(Escalation {
+                    subject: start.to_string(),
+                    reaches: t,
+                    steps,
+                });
             }
-            if found {
-                break;
-            }
-        }
-        let end = admin.or(node_creds)?;
-        let reaches = match &end {
-            Node::Terminal(t) => *t,
-            Node::Principal(_) => CLUSTER_ADMIN,
         };
-        let mut steps = Vec::new();
-        let mut cur = end;
-        while let Some((p, step)) = prev.remove(&cur) {
-            steps.push(step);
-            cur = p;
-        }
-        steps.reverse();
-        Some(Escalation {
-            subject: start.to_string(),
-            reaches,
-            steps,
-        })
+        let g = self.graph();
+        [CLUSTER_ADMIN, NODE_CREDENTIALS]
+            .into_iter()
+            .find_map(|t| {
+                g.path(from, t)
+                    .filter(|s| !s.is_empty())
+                    .map(|steps| (t, steps))
+            })
+            .map(|(reaches, steps)| Escalation {
+                subject: start.to_string(),
+                reaches,
+                steps,
+            })
     }
 
     /// Paths from every subject named by a binding (control-plane subjects
@@ -680,9 +883,7 @@ impl<'m, 'a> Finder<'m, 'a> {
             skipped_system: skipped,
         }
     }
-}
 
-impl Finder<'_, '_> {
     /// The report for one subject.
     pub fn report_from(&mut self, s: &SubjectName) -> EscalationReport {
         let mut r = EscalationReport {

@@ -148,6 +148,29 @@ pub fn rule_allows(rule: &PolicyRule<'_>, req: &Request) -> bool {
     }
 }
 
+/// Whether `rule` allows `req` for some object name: as [`rule_allows`]
+/// with `resourceNames` ignored (used to skip asking name by name).
+pub fn rule_allows_some_name(rule: &PolicyRule<'_>, req: &Request) -> bool {
+    match &req.target {
+        Target::Resource {
+            api_group,
+            resource,
+            subresource,
+            ..
+        } => {
+            let combined = if subresource.is_empty() {
+                resource.clone()
+            } else {
+                format!("{resource}/{subresource}")
+            };
+            verb_matches(rule, &req.verb)
+                && api_group_matches(rule, api_group)
+                && resource_matches(rule, &combined, subresource)
+        }
+        Target::NonResource { .. } => rule_allows(rule, req),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

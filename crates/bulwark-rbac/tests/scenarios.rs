@@ -463,3 +463,39 @@ fn who_can_on_cluster_scoped_resources_ignores_role_bindings() {
     assert!(!w.contains(&"user:local".to_string()), "{w:?}");
     assert!(path(&i, "user:local").is_none());
 }
+
+#[test]
+fn identity_named_by_no_binding_still_gets_its_path() {
+    // Every authenticated user can create pods in kube-system.
+    let yaml = prize()
+        + &role(
+            "kube-system",
+            "pods",
+            r#"[{apiGroups: [""], resources: ["pods"], verbs: ["create"]}]"#,
+        )
+        + &rb(
+            "kube-system",
+            "everyone",
+            "Role",
+            "pods",
+            "{kind: Group, name: \"system:authenticated\"}",
+        );
+    let e = path(&inv(&yaml), "user:stranger").expect("a path");
+    assert_eq!(
+        steps(&e),
+        [
+            t(
+                "user:stranger",
+                "sa:kube-system/backup",
+                Technique::PodCreation
+            ),
+            t("sa:kube-system/backup", "cluster-admin", Technique::Holds),
+        ]
+    );
+    assert!(
+        e.steps[0].explanation.contains("serviceAccountName backup"),
+        "{}",
+        e.steps[0].explanation
+    );
+    assert_eq!(e.steps[0].grants[0].subject, "group:system:authenticated");
+}
