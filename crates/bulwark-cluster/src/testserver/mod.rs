@@ -46,11 +46,14 @@ pub struct ClusterData {
 
 /// `namespaces × per_namespace` pods generated when listed, never stored:
 /// pod `i` of namespace `ns-N` is a copy of `template` with its name,
-/// namespace and uid filled in.
+/// namespace and uid filled in, and, when `owners_per_namespace > 0`,
+/// controlled by ReplicaSet `app-K` (uid `rs-ns-N-K`, K = i mod owners):
+/// see [`SyntheticPods::workloads`].
 #[derive(Clone, Debug)]
 pub struct SyntheticPods {
     pub namespaces: usize,
     pub per_namespace: usize,
+    pub owners_per_namespace: usize,
     pub template: Value,
 }
 
@@ -75,7 +78,44 @@ impl SyntheticPods {
         p["metadata"]["name"] = json!(format!("pod-{n:05}"));
         p["metadata"]["namespace"] = json!(Self::namespace(ns));
         p["metadata"]["uid"] = json!(format!("00000000-0000-4000-8000-{i:012}"));
+        if self.owners_per_namespace > 0 {
+            let k = n % self.owners_per_namespace;
+            p["metadata"]["ownerReferences"] = json!([{
+                "apiVersion": "apps/v1", "kind": "ReplicaSet", "name": format!("app-{k}"),
+                "uid": format!("rs-{}-{k}", Self::namespace(ns)),
+                "controller": true, "blockOwnerDeletion": true,
+            }]);
+        }
         p
+    }
+
+    /// The Namespaces, Deployments and ReplicaSets the pods belong to.
+    pub fn workloads(&self) -> Vec<Value> {
+        let mut out = Vec::new();
+        for n in 0..self.namespaces {
+            let ns = Self::namespace(n);
+            out.push(json!({"apiVersion": "v1", "kind": "Namespace",
+                "metadata": {"name": ns, "uid": format!("ns-{ns}")}}));
+            for k in 0..self.owners_per_namespace {
+                let mut d = json!({"apiVersion": "apps/v1", "kind": "Deployment",
+                    "metadata": {"name": format!("app-{k}"), "namespace": ns,
+                        "uid": format!("dep-{ns}-{k}")},
+                    "spec": {"replicas": self.per_namespace / self.owners_per_namespace,
+                        "selector": {"matchLabels": {"app": format!("app-{k}")}},
+                        "template": {"metadata": {"labels": {"app": format!("app-{k}")}},
+                            "spec": self.template["spec"].clone()}}});
+                let mut rs = d.clone();
+                rs["kind"] = json!("ReplicaSet");
+                rs["metadata"]["uid"] = json!(format!("rs-{ns}-{k}"));
+                rs["metadata"]["ownerReferences"] = json!([{
+                    "apiVersion": "apps/v1", "kind": "Deployment", "name": format!("app-{k}"),
+                    "uid": format!("dep-{ns}-{k}"), "controller": true}]);
+                d["metadata"]["labels"] = json!({"app": format!("app-{k}")});
+                out.push(d);
+                out.push(rs);
+            }
+        }
+        out
     }
 
     /// Pods of one namespace: the range of indexes.
@@ -98,6 +138,19 @@ impl ClusterData {
             .insert((group.to_string(), plural.to_string()));
     }
 
+    /// Adds many objects at once (sorted once, not per object).
+    pub fn extend(&mut self, objs: impl IntoIterator<Item = Value>) -> Result<(), String> {
+        for obj in objs {
+            let (group, plural) = served_as(&obj)?;
+            self.objects.entry((group, plural)).or_default().push(obj);
+        }
+        for list in self.objects.values_mut() {
+            list.sort_by_cached_key(object_key);
+            list.dedup_by(|a, b| object_key(a) == object_key(b));
+        }
+        Ok(())
+    }
+
     /// The recorded objects of one resource.
     pub fn of(&self, group: &str, plural: &str) -> &[Value] {
         self.objects
@@ -107,30 +160,32 @@ impl ClusterData {
 
     /// Adds (or replaces) an object; identity is read from it.
     pub fn insert(&mut self, obj: Value) -> Result<(), String> {
-        let av = obj["apiVersion"].as_str().unwrap_or_default();
-        let kind = obj["kind"].as_str().unwrap_or_default();
-        let Some(r) = RESOURCES
-            .iter()
-            .find(|r| r.api_version() == av && r.kind == kind)
-        else {
-            return Err(format!("{av} {kind} is not served by a 1.33 API server"));
-        };
-        let list = self
-            .objects
-            .entry((r.group.to_string(), r.plural.to_string()))
-            .or_default();
-        let key = |o: &Value| {
-            (
-                o["metadata"]["namespace"].as_str().map(str::to_string),
-                o["metadata"]["name"].as_str().map(str::to_string),
-            )
-        };
-        let k = key(&obj);
-        list.retain(|o| key(o) != k);
+        let list = self.objects.entry(served_as(&obj)?).or_default();
+        let k = object_key(&obj);
+        list.retain(|o| object_key(o) != k);
         list.push(obj);
-        list.sort_by_key(key);
+        list.sort_by_cached_key(object_key);
         Ok(())
     }
+}
+
+/// `(group, plural)` of an object the server serves.
+fn served_as(obj: &Value) -> Result<(String, String), String> {
+    let av = obj["apiVersion"].as_str().unwrap_or_default();
+    let kind = obj["kind"].as_str().unwrap_or_default();
+    RESOURCES
+        .iter()
+        .find(|r| r.api_version() == av && r.kind == kind)
+        .map(|r| (r.group.to_string(), r.plural.to_string()))
+        .ok_or_else(|| format!("{av} {kind} is not served by a 1.33 API server"))
+}
+
+/// List order of the real server: namespace, then name.
+fn object_key(o: &Value) -> (Option<String>, Option<String>) {
+    (
+        o["metadata"]["namespace"].as_str().map(str::to_string),
+        o["metadata"]["name"].as_str().map(str::to_string),
+    )
 }
 
 /// A running test API server. Stops when dropped.
