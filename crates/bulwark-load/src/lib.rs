@@ -470,12 +470,44 @@ mod tests {
         assert!(last.origin.document > 40);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 1000,
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        /// Whatever the text, cutting it in pieces changes nothing.
+        #[test]
+        fn pieces_never_change_the_result(parts in proptest::collection::vec(
+            proptest::sample::select(vec![
+                "---\n", "--- x\n", "---\r\n", "%YAML 1.1\n", "...\n", "apiVersion: v1\n",
+                "kind: Pod\n", "kind: List\nitems:\n", "- {apiVersion: v1, kind: Pod}\n",
+                "metadata: {name: a}\n", "a: [\n", "b: \"x\n", "c: |\n  t\n", "  x: 1\n",
+                "- ", "&a x\n", "*a\n", "<<: {k: 1}\n", "# c\n", "\n", "{", "}", "'q\n",
+            ]),
+            0..40,
+        )) {
+            let text = parts.concat();
+            let opts = LoadOptions::default();
+            let whole = load_str_in_pieces("p.yaml", &text, &opts, usize::MAX / 4);
+            let cut = load_str_in_pieces("p.yaml", &text, &opts, 8);
+            proptest::prop_assert_eq!(
+                account(&whole),
+                account(&cut),
+                "{:?}",
+                text
+            );
+        }
+    }
+
     #[test]
     fn a_directive_stays_with_its_document() {
         let text = "a: 1\n".repeat(40)
             + "%YAML 1.1\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: p}\n";
         let points = yaml::split_points(&text, 16);
-        assert_eq!(points.len(), 1, "{points:?}");
+        assert_eq!(points, [(0, 0), (200, 40)]);
+        assert!(text[200..].starts_with("%YAML"));
     }
 
     /// The alias budget is one per file, however many pieces it is cut in.

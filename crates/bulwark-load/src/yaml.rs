@@ -119,6 +119,11 @@ pub struct PieceEnd {
 /// and at a document boundary (see [`split_points`]); document indices
 /// start at 0 in the piece. `alias` is shared by every piece of a file, so
 /// the alias budget holds for the whole file.
+///
+/// Each `---` line starts a document that is parsed on its own, as kubectl
+/// splits a stream at those lines before decoding: an error ends only its
+/// document, and a parser that would read past a `---` inside a broken
+/// flow collection cannot swallow the documents after it.
 pub fn parse_piece(
     text: &str,
     budget: Budget,
@@ -127,89 +132,95 @@ pub fn parse_piece(
     mut on_doc: impl FnMut(Document),
 ) -> PieceEnd {
     let mut end = PieceEnd::default();
-    // Byte offset and 0-based line of the chunk being parsed (after an
-    // error the parser restarts at the next document marker).
-    let mut start = 0usize;
-    let mut chunk_line0 = line0;
     let mut next_index = 0usize;
-    loop {
+    let mut stop = false;
+    let mut parse = |start: usize, stop_at: usize, first_line: u32| {
+        if stop {
+            return;
+        }
+        let lines = line0 + first_line;
         let mut b = Builder::new(budget, alias, next_index);
-        let err = b.run(&text[start..], &mut |mut d: Document| {
+        let err = b.run(&text[start..stop_at], &mut |mut d: Document| {
             if !d.value.is_null() {
-                shift_lines(&mut d.spans, chunk_line0);
+                shift_lines(&mut d.spans, lines);
                 on_doc(d);
             }
         });
-        let index_after = b.next_index;
-        let Some(mut e) = err else {
-            end.documents = index_after;
-            break;
-        };
-        // The failed document keeps its number.
-        next_index = index_after + 1;
-        end.documents = next_index;
-        let err_line = e.line; // relative to the chunk
-        e.line += chunk_line0;
-        let budget_blown = e.message.contains("billion laughs");
-        end.errors.push(e);
-        if budget_blown {
-            break;
-        }
-        if end.errors.len() >= MAX_ERRORS {
-            end.truncated = true;
-            break;
-        }
-        match next_document_marker(&text[start..], err_line.max(2)) {
-            Some((offset, lines)) => {
-                start += offset;
-                chunk_line0 += lines;
+        next_index = b.next_index;
+        if let Some(mut e) = err {
+            // The failed document keeps its number.
+            next_index += 1;
+            e.line += lines;
+            stop = e.message.contains("billion laughs");
+            end.errors.push(e);
+            if end.errors.len() >= MAX_ERRORS {
+                end.truncated = true;
+                stop = true;
             }
-            None => break,
         }
-    }
+    };
+    let mut prev = (0usize, 0u32);
+    for_each_document_start(text, |offset, line| {
+        if offset > 0 {
+            parse(prev.0, offset, prev.1);
+        }
+        prev = (offset, line);
+        true
+    });
+    parse(prev.0, text.len(), prev.1);
+    end.documents = next_index;
     end
 }
 
+/// Calls `f(offset, line)` for every line that starts a document: a `---`
+/// line (a document marker at column 0 ends whatever came before it),
+/// or a `%YAML`/`%TAG` directive line before one (the `---` it waits for
+/// then stays with it). Lines are 0-based. `f` returns false to stop.
+fn for_each_document_start(text: &str, mut f: impl FnMut(usize, u32) -> bool) {
+    let mut offset = 0usize;
+    // A directive holds until its `---`, across blank and comment lines.
+    let mut directive_pending = false;
+    for (line, l) in (0u32..).zip(text.split_inclusive('\n')) {
+        let marker = is_document_marker(l);
+        if marker && !directive_pending && !f(offset, line) {
+            return;
+        }
+        let t = l.trim_start();
+        if l.starts_with("%YAML ") || l.starts_with("%TAG ") {
+            // The directive starts the document: cut before it.
+            if !directive_pending && offset > 0 && !f(offset, line) {
+                return;
+            }
+            directive_pending = true;
+        } else if marker || !(t.is_empty() || t.starts_with('#')) {
+            directive_pending = false;
+        }
+        offset += l.len();
+    }
+}
+
 /// Where to cut a stream into pieces of about `target` bytes that can be
-/// parsed on their own: at `---` lines (a document marker at column 0 ends
-/// whatever came before it), never right after a `%` directive, which
-/// belongs to the document that follows. Returns each piece's byte offset
-/// and 0-based first line; the first is `(0, 0)`.
+/// parsed on their own, at document starts. Returns each piece's byte
+/// offset and 0-based first line; the first is `(0, 0)`.
 pub fn split_points(text: &str, target: usize) -> Vec<(usize, u32)> {
     let mut points = vec![(0usize, 0u32)];
     if text.len() < target.saturating_mul(2) {
         return points;
     }
     let mut next_at = target;
-    let mut offset = 0usize;
-    let mut after_directive = false;
-    for (line, l) in (0u32..).zip(text.split_inclusive('\n')) {
-        if offset >= next_at && !after_directive && is_document_marker(l) {
+    for_each_document_start(text, |offset, line| {
+        if offset >= next_at {
             points.push((offset, line));
-            next_at = offset + target;
+            next_at = offset.saturating_add(target);
         }
-        after_directive = l.starts_with('%');
-        offset += l.len();
-    }
+        true
+    });
     points
 }
 
 fn is_document_marker(line: &str) -> bool {
     line.strip_prefix("---")
         .is_some_and(|r| r.is_empty() || r.starts_with([' ', '\t', '\r', '\n']))
-}
-
-/// Byte offset and line count of the first line at or after 1-based line
-/// `from` that starts a document (`---` then a blank, or the end).
-fn next_document_marker(text: &str, from: u32) -> Option<(usize, u32)> {
-    let mut offset = 0usize;
-    for (line, l) in (1u32..).zip(text.split_inclusive('\n')) {
-        if line >= from && is_document_marker(l) {
-            return Some((offset, line - 1));
-        }
-        offset += l.len();
-    }
-    None
 }
 
 /// Moves every position down by `lines` (for a stream parsed in chunks).
