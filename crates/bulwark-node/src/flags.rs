@@ -186,11 +186,30 @@ impl Flags {
     /// Adds the flags of an argument list; `source(i)` says where argument
     /// `i` is. Arguments that are not flags are ignored.
     pub fn add_args(&mut self, args: &[String], source: impl Fn(usize) -> Source) {
+        let mut seen = std::collections::BTreeSet::new();
         for (i, name, value) in parse_args(args, self.component) {
+            // pflag appends repeated list and map flags within one command line.
+            if ACCUMULATING.contains(&name.as_str())
+                && !seen.insert(name.clone())
+                && let Some(prev) = self.get(&name).map(|p| p.value.clone())
+            {
+                self.set(&name, format!("{prev},{value}"), source(i));
+                continue;
+            }
+            seen.insert(name.clone());
             self.set(&name, value, source(i));
         }
     }
 }
+
+/// Flags pflag accumulates when repeated (string slices and maps).
+const ACCUMULATING: &[&str] = &[
+    "enable-admission-plugins",
+    "disable-admission-plugins",
+    "authorization-mode",
+    "tls-cipher-suites",
+    "feature-gates",
+];
 
 /// Parses `args` into `(index of the flag, name, value)`.
 pub fn parse_args(args: &[String], component: Component) -> Vec<(usize, String, String)> {
@@ -257,6 +276,24 @@ mod tests {
         let e = f.effective("authorization-mode");
         assert_eq!(e.value.as_deref(), Some("AlwaysAllow"));
         assert!(e.set.is_none());
+    }
+
+    #[test]
+    fn repeated_list_flags_accumulate_others_take_the_last() {
+        let args = s(&[
+            "kube-apiserver",
+            "--enable-admission-plugins=NodeRestriction",
+            "--profiling=true",
+            "--enable-admission-plugins=AlwaysAdmit",
+            "--profiling=false",
+        ]);
+        let mut f = Flags::new(Component::ApiServer, "x");
+        f.add_args(&args, |_| Source::Cmdline { pid: 1 });
+        assert_eq!(
+            f.effective("enable-admission-plugins").list(),
+            vec!["NodeRestriction", "AlwaysAdmit"]
+        );
+        assert_eq!(f.effective("profiling").as_bool(), Some(false));
     }
 
     #[test]

@@ -67,36 +67,37 @@ pub fn components(res: &Resource) -> Vec<Flags> {
         } else {
             cpath.key("args")
         });
+        // Kubernetes runs `command` followed by `args`: one argument list.
+        let mut words = Vec::new();
+        let mut at: Vec<FieldPath> = Vec::new();
         for list in ["command", "args"] {
             let Some(items) = c.get(list).and_then(Value::as_array) else {
                 continue;
             };
             // A `sh -c "kube-apiserver --a=b ..."` command keeps its flags
             // in one string: split it into words, all at that item.
-            let mut words = Vec::new();
-            let mut at = Vec::new();
+            let base = cpath.key(list);
             for (i, item) in items.iter().enumerate() {
                 let Some(s) = item.as_str() else { continue };
                 if s.starts_with('-') || !s.contains(" --") {
                     words.push(s.to_string());
-                    at.push(i);
+                    at.push(base.index(i));
                 } else {
                     for w in s.split_whitespace() {
                         words.push(w.trim_matches(['"', '\'']).to_string());
-                        at.push(i);
+                        at.push(base.index(i));
                     }
                 }
             }
-            let base = cpath.key(list);
-            flags.add_args(&words, |wi| {
-                let path = base.index(at.get(wi).copied().unwrap_or(0));
-                Source::Manifest {
-                    file: file.clone(),
-                    line: res.locate(&path).and_then(|l| l.line),
-                    path,
-                }
-            });
         }
+        flags.add_args(&words, |wi| {
+            let path = at.get(wi).cloned().unwrap_or_else(|| cpath.clone());
+            Source::Manifest {
+                file: file.clone(),
+                line: res.locate(&path).and_then(|l| l.line),
+                path,
+            }
+        });
         if comp == Component::Etcd {
             for (ei, e) in c
                 .get("env")
