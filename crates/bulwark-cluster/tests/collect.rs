@@ -197,3 +197,39 @@ fn a_wrong_token_or_a_dead_server_is_an_error() {
         other => panic!("expected 401, got {other:?}"),
     }
 }
+
+#[test]
+fn exec_credential_plugins_work() {
+    use std::os::unix::fs::PermissionsExt;
+    let fx = common::start(vec![("insecure", common::recorded("insecure", "v1.33.1"))]);
+    let token = fx.servers[0].token.clone();
+    // An exec plugin, as cloud providers ship them: it prints an ExecCredential.
+    let plugin = fx.dir.path().join("credential-plugin");
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\
+             \"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{token}\"}}}}'\n"
+        ),
+    )
+    .expect("plugin");
+    std::fs::set_permissions(&plugin, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let mut kc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&fx.kubeconfig).expect("read"))
+            .expect("json");
+    kc["users"][0]["user"] = serde_json::json!({"exec": {
+        "apiVersion": "client.authentication.k8s.io/v1",
+        "command": plugin.display().to_string(),
+        "interactiveMode": "Never",
+    }});
+    let path = fx.dir.path().join("exec-kubeconfig");
+    std::fs::write(&path, kc.to_string()).expect("write");
+    let creds = bulwark_cluster::config::load(Some(&path)).expect("loads");
+    let c = rt()
+        .block_on(async {
+            let client = creds.client("insecure").await?;
+            collect(client, "insecure", &CollectOptions::default()).await
+        })
+        .expect("collects with the plugin's token");
+    assert!(c.resources.len() > 20);
+}
