@@ -1,9 +1,18 @@
 //! Sources of Kubernetes objects: files, directories, stdin, and rendered
 //! Helm charts and kustomizations.
 //!
-//! Invariant: nothing the user gave is dropped silently. Every input ends up
-//! as objects, a [`Skipped`] entry with a reason, or an [`InputError`] with
-//! file:line:column; one bad input never stops the others.
+//! Invariants:
+//! - Nothing the user gave is dropped silently. Every input ends up as
+//!   objects, a [`Skipped`] entry with a reason, or an [`InputError`] with
+//!   file:line:column; one bad input (or one bad document) never stops the
+//!   others.
+//! - Values are what the API server would hold: YAML 1.1 as go-yaml v2 and
+//!   sigs.k8s.io/yaml read it ([`scalar`]), `<<` merges as go-yaml v2
+//!   applies them, streams split at `---` lines and `{`-text read as JSON,
+//!   as kubectl does.
+//! - Memory and stack are bounded on hostile input: a size limit checked
+//!   before reading, depth and alias budgets, no recursion on the input's
+//!   shape, nothing kept per document that is not an object.
 
 pub mod config;
 pub mod objects;
