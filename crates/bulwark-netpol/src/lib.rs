@@ -21,6 +21,7 @@ pub mod problem;
 pub mod quarantine;
 pub mod reach;
 pub mod render;
+pub mod secondary;
 pub mod selector;
 pub mod synthetic;
 pub mod topology;

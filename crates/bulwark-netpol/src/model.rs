@@ -148,7 +148,7 @@ impl Model {
             problems.push(Problem::global(
                 Level::Warning,
                 format!(
-                    "{} found: secondary networks are not modelled (primary user-defined networks are); the answer covers each pod's primary network only",
+                    "{} found: secondary networks are analysed apart from the primary network (see `secondary::secondary_networks`); ipBlocks of MultiNetworkPolicies are not matched against pod addresses",
                     unmodelled.join(", ")
                 ),
             ));

@@ -270,6 +270,23 @@ fn reach(a: ReachArgs) -> Result<u8, String> {
         ReachFormat::Dot => render::dot(&conns),
     };
     print!("{out}");
+    if matches!(a.format, ReachFormat::Connlist | ReachFormat::Table)
+        && q.from.is_none()
+        && q.to.is_none()
+    {
+        let opts = Options {
+            host_network_as_pod: a.host_network_as_pod,
+        };
+        for net in bulwark_netpol::secondary::secondary_networks(&inv, opts) {
+            println!(
+                "\nPermitted connectivity analyzed in secondary NAD {}:",
+                net.name
+            );
+            for (s, d, c) in &net.conns {
+                println!("{s} => {d} : {c}");
+            }
+        }
+    }
     if matches!(a.format, ReachFormat::Json) {
         println!();
     }
