@@ -867,3 +867,36 @@ fn rke2_etcd_config_file_replaces_its_flags() {
         show(ids["1.1.1"])
     );
 }
+
+#[test]
+fn permission_denied_is_not_evaluated_with_the_reason() {
+    use bulwark_node::bench::{self, BenchOptions};
+    use bulwark_node::host::FileFact;
+    use bulwark_node::model::NodeModel;
+    // Root reads everything, so the collector's answer for an unreadable
+    // file is put into the snapshot by hand.
+    let t = kubeadm_control_plane(true);
+    let mut host = bulwark_node::collect::collect_node(t.root(), None, &common::parse);
+    for p in ["/etc/kubernetes/admin.conf", "/var/lib/kubelet/config.yaml"] {
+        host.snapshot.files.insert(
+            p.to_string(),
+            FileFact::PermissionDenied {
+                error: "Permission denied (os error 13)".into(),
+            },
+        );
+    }
+    host.model = NodeModel::build(&host.snapshot, Distro::Kubeadm, &common::parse);
+    let r = bench::run(&host, &BenchOptions::default());
+    let ids = by_id(&r);
+    for id in ["1.1.13", "1.1.14", "4.1.9", "4.2.1", "4.2.10"] {
+        assert_eq!(ids[id].status, Status::NotEvaluated, "{}", show(ids[id]));
+        assert!(
+            ids[id]
+                .evidence
+                .iter()
+                .any(|e| e.contains("permission denied")),
+            "{}",
+            show(ids[id])
+        );
+    }
+}

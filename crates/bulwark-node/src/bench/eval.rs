@@ -141,11 +141,12 @@ impl<'a> Ctx<'a> {
         self.file_test(paths, what, |i| i.owner() == want)
     }
 
-    /// The first candidate that is present, else the first candidate.
+    /// The first candidate that exists (even if unreadable), else the
+    /// first candidate.
     fn pick(&self, candidates: &[&str]) -> Vec<String> {
         candidates
             .iter()
-            .find(|p| self.snap.present(p).is_some())
+            .find(|p| !matches!(self.snap.file(p), None | Some(FileFact::Missing)))
             .or(candidates.first())
             .map(|p| vec![p.to_string()])
             .unwrap_or_default()
@@ -317,7 +318,13 @@ impl<'a> Ctx<'a> {
             "1.1.11" => (self.mode(&self.etcd_data_dir(), 0o700, "etcd data directory"), chmod(0o700)),
             "1.1.12" => (self.owner(&self.etcd_data_dir(), "etcd:etcd", "etcd data directory"), "Create an etcd user and group and chown etcd:etcd the data directory".into()),
             "1.1.13" | "1.1.14" => {
-                let files: Vec<String> = p.admin_kubeconfig.iter().filter(|f| self.snap.present(f).is_some()).map(|s| s.to_string()).collect();
+                // Every candidate that exists, readable or not.
+                let files: Vec<String> = p
+                    .admin_kubeconfig
+                    .iter()
+                    .filter(|f| !matches!(self.snap.file(f), None | Some(FileFact::Missing)))
+                    .map(|s| s.to_string())
+                    .collect();
                 let v = if files.is_empty() {
                     Verdict::not_evaluated(format!("no administrative kubeconfig found ({})", p.admin_kubeconfig.join(", ")))
                 } else if c.id == "1.1.13" {
