@@ -1,7 +1,8 @@
 //! who-can on a generated large cluster: 1,000 namespaces, 10,000 roles
 //! (9,000 Roles, 1,000 ClusterRoles of which 5 aggregate others), 100,000
 //! bindings (90,000 RoleBindings, 10,000 ClusterRoleBindings), 3 subjects
-//! each. Measures building the model (the index) once, then the queries.
+//! each (1% of the ClusterRoleBindings grant `*` on `*` to a service
+//! account). Measures building the model (the index) once, then the queries.
 
 use std::hint::black_box;
 
@@ -115,8 +116,20 @@ fn cluster(scale: usize) -> Inventory {
                 "roleRef": role_ref, "subjects": subjects(&mut rng, &ns)})));
         }
     }
+    // One ClusterRole with `*` on `*`, bound by 1% of the ClusterRoleBindings
+    // to a service account: the prize escalation paths lead to.
+    out.push(res(json!({"apiVersion": rbac, "kind": "ClusterRole",
+        "metadata": {"name": "god"},
+        "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]})));
     for b in 0..crbs {
         let ns = format!("ns-{}", rng.next(namespaces));
+        if b % 100 == 0 {
+            out.push(res(json!({"apiVersion": rbac, "kind": "ClusterRoleBinding",
+                "metadata": {"name": format!("crb-{b}")},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "god"},
+                "subjects": [{"kind": "ServiceAccount", "name": "sa-0", "namespace": ns}]})));
+            continue;
+        }
         out.push(res(
             json!({"apiVersion": rbac, "kind": "ClusterRoleBinding",
             "metadata": {"name": format!("crb-{b}")},
@@ -137,7 +150,7 @@ fn bench(c: &mut Criterion) {
     });
     let m = Model::build(&inv);
     assert_eq!(m.bindings.len(), NAMESPACES * RBS_PER_NS + CRBS);
-    assert_eq!(m.roles.len(), NAMESPACES * ROLES_PER_NS + CLUSTER_ROLES);
+    assert_eq!(m.roles.len(), NAMESPACES * ROLES_PER_NS + CLUSTER_ROLES + 1);
     assert!(m.issues.is_empty(), "{:?}", m.issues.first());
     let req = Request::parse("get", "secrets")
         .unwrap()

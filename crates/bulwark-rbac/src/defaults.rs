@@ -45,6 +45,19 @@ pub fn resources() -> Result<Vec<Resource>, String> {
         .collect())
 }
 
+/// Names of the default ClusterRoles (parsed once).
+pub fn cluster_role_names() -> &'static [String] {
+    static NAMES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    NAMES.get_or_init(|| {
+        resources()
+            .unwrap_or_default()
+            .iter()
+            .filter(|r| r.kind() == "ClusterRole")
+            .map(|r| r.id.name.clone())
+            .collect()
+    })
+}
+
 fn key(id: &ObjectRef) -> (String, Option<String>, String) {
     (id.kind.clone(), id.namespace.clone(), id.name.clone())
 }

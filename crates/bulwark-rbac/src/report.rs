@@ -48,12 +48,8 @@ impl std::fmt::Display for IssueOut {
 /// A binding to a ClusterRole every cluster has gets a hint to add the
 /// default roles.
 pub fn answer_issues(m: &Model<'_>) -> Vec<IssueOut> {
-    let defaults = crate::defaults::resources().unwrap_or_default();
-    let is_default_cluster_role = |name: &str| {
-        defaults
-            .iter()
-            .any(|r| r.kind() == "ClusterRole" && r.id.name == name)
-    };
+    let defaults = crate::defaults::cluster_role_names();
+    let is_default_cluster_role = |name: &str| defaults.iter().any(|d| d == name);
     m.issues
         .iter()
         .map(|i| {
