@@ -358,11 +358,6 @@ fn unreadable_files_are_errors_and_the_rest_is_read() {
 #[test]
 fn permission_denied_as_an_unprivileged_user() {
     use std::os::unix::fs::PermissionsExt;
-    if !common::on_path("setpriv") || std::env::var("USER").is_ok_and(|u| u != "root") && !is_root()
-    {
-        common::skip_or_fail("setpriv(1) and root are needed to drop privileges");
-        return;
-    }
     let (dir, secret) = dir_with("secret.yaml", GOOD_A.replace("good-a", "hidden"));
     let closed = dir.path().join("closed");
     std::fs::create_dir(&closed).expect("mkdir");
@@ -370,19 +365,24 @@ fn permission_denied_as_an_unprivileged_user() {
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).expect("chmod");
     std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o000)).expect("chmod");
-    let out = run_child(
-        &[dir.path()],
-        &[],
-        &[],
+    // As root, `chmod 000` stops nothing: load in a child that dropped to
+    // nobody. Otherwise the permissions already apply to this process.
+    let wrapper: &[&str] = if is_root() {
+        if !common::on_path("setpriv") {
+            common::skip_or_fail("setpriv(1) is needed to drop root's privileges");
+            return;
+        }
         &[
             "setpriv",
             "--reuid=65534",
             "--regid=65534",
             "--clear-groups",
             "--",
-        ],
-    );
-    let out = match out {
+        ]
+    } else {
+        &[]
+    };
+    let out = match run_child(&[dir.path()], &[], &[], wrapper) {
         Ok(o) => o,
         Err(e) if e.contains("Permission denied") || e.contains("cannot start") => {
             common::skip_or_fail(&format!("could not run the test binary as nobody: {e}"));
