@@ -359,3 +359,41 @@ fn escalations_from_one_subject() {
         .code(0)
         .stdout(predicates::str::contains("0 escalation path(s)"));
 }
+
+#[test]
+fn can_with_extra_groups() {
+    let f = file();
+    bulwark()
+        .args([
+            "rbac",
+            "can",
+            "user:bob",
+            "list",
+            "pods",
+            "-n",
+            "dev",
+            "--with-default-roles",
+        ])
+        .arg(f.path())
+        .assert()
+        .code(1);
+    bulwark()
+        .args([
+            "rbac",
+            "can",
+            "user:bob",
+            "list",
+            "pods",
+            "-n",
+            "dev",
+            "--group",
+            "devs",
+            "--with-default-roles",
+        ])
+        .arg(f.path())
+        .assert()
+        .code(0)
+        .stdout(predicates::str::contains(
+            "as group:devs: RoleBinding/dev/devs-view -> ClusterRole/view",
+        ));
+}
