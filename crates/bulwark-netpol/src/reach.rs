@@ -73,7 +73,13 @@ impl Model {
     fn np_peer_matches(&self, policy_ns: &str, peer: &Peer, other: PeerRef) -> bool {
         match (peer, other) {
             (Peer::IpBlock(set), PeerRef::Ip(lo, hi)) => set.covers(lo, hi),
-            (Peer::IpBlock(_), PeerRef::Class(_) | PeerRef::IngressController)
+            (Peer::IpBlock(set), PeerRef::Class(c)) => self
+                .class(c)
+                .labels
+                .get(crate::secondary::SECONDARY_IP_LABEL)
+                .and_then(|ip| ip.parse::<std::net::Ipv4Addr>().ok())
+                .is_some_and(|ip| set.contains(u32::from(ip))),
+            (Peer::IpBlock(_), PeerRef::IngressController)
             | (Peer::Pods { .. }, PeerRef::Ip(..)) => false,
             (Peer::Pods { ns, pods }, PeerRef::IngressController) => {
                 let ns_labels = controller_ns_labels();

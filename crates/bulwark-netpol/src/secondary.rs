@@ -14,6 +14,54 @@ use crate::model::{Model, Options};
 const NETWORKS_ANNOTATION: &str = "k8s.v1.cni.cncf.io/networks";
 const POLICY_FOR: &str = "k8s.v1.cni.cncf.io/policy-for";
 
+/// Label the per-network analysis puts on a pod's template to carry its
+/// address on that network, so that ipBlock peers can match it.
+pub const SECONDARY_IP_LABEL: &str = "secondary-ip.bulwark.io/address";
+
+/// The IPv4 address a pod asks for on network `net` (`ips` of the JSON
+/// form of the networks annotation).
+fn address_on(r: &Resource, net: &str) -> Option<String> {
+    let ann = bulwark_core::PodView::of(r)
+        .and_then(|v| v.annotation(NETWORKS_ANNOTATION))
+        .or_else(|| r.annotation(NETWORKS_ANNOTATION))?;
+    let items: Value = serde_json::from_str(ann.trim()).ok()?;
+    items.as_array()?.iter().find_map(|i| {
+        if net_name(i.get("name")?.as_str()?) != net {
+            return None;
+        }
+        let ip = i.get("ips")?.as_array()?.first()?.as_str()?;
+        let ip = ip.split('/').next()?;
+        ip.parse::<std::net::Ipv4Addr>().ok().map(|a| a.to_string())
+    })
+}
+
+/// A copy of `r` whose pods carry their address on `net` as a label.
+fn with_address(r: &Resource, net: &str) -> Resource {
+    let Some(ip) = address_on(r, net) else {
+        return r.clone();
+    };
+    let mut r = r.clone();
+    let meta = bulwark_core::PodView::of(&r).map(|v| v.meta_path());
+    let Some(meta) = meta else { return r };
+    let ptr: String = meta
+        .0
+        .iter()
+        .map(|s| match s {
+            bulwark_core::Seg::Key(k) => format!("/{k}"),
+            bulwark_core::Seg::Index(i) => format!("/{i}"),
+        })
+        .collect();
+    if let Some(Value::Object(m)) = r.value.pointer_mut(&ptr) {
+        let labels = m
+            .entry("labels")
+            .or_insert_with(|| Value::Object(Default::default()));
+        if let Value::Object(l) = labels {
+            l.insert(SECONDARY_IP_LABEL.into(), Value::String(ip));
+        }
+    }
+    r
+}
+
 /// The name part of `ns/name` (or `name`).
 fn net_name(s: &str) -> String {
     let s = s.trim();
@@ -72,7 +120,7 @@ pub fn secondary_networks(inv: &Inventory, opts: Options) -> Vec<SecondaryNetwor
             .filter(|r| r.kind() == "Namespace")
             .cloned()
             .collect();
-        resources.extend(res.iter().map(|&i| inv.resources[i].clone()));
+        resources.extend(res.iter().map(|&i| with_address(&inv.resources[i], &net)));
         for r in inv.of_kind("MultiNetworkPolicy") {
             let applies = r
                 .annotation(POLICY_FOR)

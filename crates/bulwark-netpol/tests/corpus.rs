@@ -20,7 +20,7 @@ const CORPUS: &str = concat!(
 );
 
 /// Why a scenario is left unsupported.
-const NAD_IPS: &str = "ipBlock peers of a MultiNetworkPolicy match the addresses pods and VMs hold on the secondary network (from the `ips` of the networks annotation, or a VM's cloud-init networkData): addresses of pods are not modelled";
+const NAD_IPS: &str = "ipBlock peers of a MultiNetworkPolicy match VirtualMachines by the address their cloud-init networkData gives them on the secondary network: cloud-init is not parsed";
 
 /// Scenarios left unsupported, with why. Every other scenario must agree.
 const UNSUPPORTED: &[(&str, &str)] = &[("nad_test_16", NAD_IPS), ("nad_test_17", NAD_IPS)];
