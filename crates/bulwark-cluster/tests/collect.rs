@@ -233,3 +233,25 @@ fn exec_credential_plugins_work() {
         .expect("collects with the plugin's token");
     assert!(c.resources.len() > 20);
 }
+
+#[test]
+fn security_crds_are_read_when_installed_and_not_missed_when_not() {
+    let mut with = common::recorded("insecure", "v1.33.1");
+    with.insert(common::peer_authentication()).expect("served");
+    let fx = common::start(vec![
+        ("istio", with),
+        ("plain", common::recorded("insecure", "v1.33.1")),
+    ]);
+    let c = run(&fx, "istio", &CollectOptions::default()).expect("collects");
+    let pa = c
+        .resources
+        .iter()
+        .find(|r| r.kind() == "PeerAuthentication")
+        .expect("PeerAuthentication read");
+    assert_eq!(pa.value["spec"]["mtls"]["mode"], "DISABLE");
+    assert!(c.not_evaluated.is_empty(), "{:?}", c.not_evaluated);
+    let c = run(&fx, "plain", &CollectOptions::default()).expect("collects");
+    assert!(!kinds(&c).contains("PeerAuthentication"));
+    // No Istio on this cluster is not a gap in the scan.
+    assert!(c.not_evaluated.is_empty(), "{:?}", c.not_evaluated);
+}

@@ -57,7 +57,9 @@ fn kubectl_gets_every_served_resource() {
     if kubectl().is_none() {
         return;
     }
-    let data = common::recorded("insecure", "v1.33.1");
+    let mut data = common::recorded("insecure", "v1.33.1");
+    data.insert(common::peer_authentication())
+        .expect("CRD served");
     let expected: Vec<(String, usize)> = RESOURCES
         .iter()
         .map(|r| (r.kubectl_name(), data.of(r.group, r.plural).len()))

@@ -25,6 +25,9 @@ pub struct ServedResource {
     pub singular: &'static str,
     pub namespaced: bool,
     pub short_names: &'static [&'static str],
+    /// A custom resource: served only once its group is installed
+    /// ([`ClusterData::crd_groups`]).
+    pub crd: bool,
 }
 
 impl ServedResource {
@@ -49,7 +52,11 @@ impl ServedResource {
 macro_rules! served {
     ($g:expr, $v:expr, $k:expr, $p:expr, $s:expr, $ns:expr, [$($sn:expr),*]) => {
         ServedResource { group: $g, version: $v, kind: $k, plural: $p, singular: $s,
-            namespaced: $ns, short_names: &[$($sn),*] }
+            namespaced: $ns, short_names: &[$($sn),*], crd: false }
+    };
+    (crd $g:expr, $v:expr, $k:expr, $p:expr, $s:expr) => {
+        ServedResource { group: $g, version: $v, kind: $k, plural: $p, singular: $s,
+            namespaced: true, short_names: &[], crd: true }
     };
 }
 
@@ -222,12 +229,24 @@ pub const RESOURCES: &[ServedResource] = &[
         false,
         []
     ),
+    served!(crd "security.istio.io", "v1", "AuthorizationPolicy", "authorizationpolicies", "authorizationpolicy"),
+    served!(crd "security.istio.io", "v1", "PeerAuthentication", "peerauthentications", "peerauthentication"),
 ];
 
 pub struct State {
     pub data: ClusterData,
     pub token: String,
     pub addr: SocketAddr,
+}
+
+impl State {
+    /// The resource types this cluster serves (built-ins, and the custom
+    /// resources of installed groups).
+    fn served(&self) -> impl Iterator<Item = &'static ServedResource> + '_ {
+        RESOURCES
+            .iter()
+            .filter(|r| !r.crd || self.data.crd_groups.contains(r.group))
+    }
 }
 
 pub fn router(state: Arc<State>) -> Router {
@@ -271,14 +290,14 @@ fn handle(st: &State, q: &HashMap<String, String>, req: Request) -> Response {
                 {"clientCIDR": "0.0.0.0/0", "serverAddress": st.addr.to_string()}
             ],
         })),
-        ["apis"] => ok(&group_list()),
-        ["apis", g] => match group(g) {
+        ["apis"] => ok(&group_list(st)),
+        ["apis", g] => match group(st, g) {
             Some(v) => ok(&v),
             None => not_found_path(),
         },
-        ["api", "v1"] => ok(&resource_list("", "v1")),
-        ["apis", g, v] if RESOURCES.iter().any(|r| r.group == *g && r.version == *v) => {
-            ok(&resource_list(g, v))
+        ["api", "v1"] => ok(&resource_list(st, "", "v1")),
+        ["apis", g, v] if st.served().any(|r| r.group == *g && r.version == *v) => {
+            ok(&resource_list(st, g, v))
         }
         ["api", "v1", rest @ ..] => resource(st, "", "v1", rest, q, &accept),
         ["apis", g, v, rest @ ..] => resource(st, g, v, rest, q, &accept),
@@ -315,8 +334,7 @@ fn resource(
     accept: &Accept,
 ) -> Response {
     let find = |plural: &str| {
-        RESOURCES
-            .iter()
+        st.served()
             .find(|r| r.group == group && r.version == version && r.plural == plural)
     };
     // (resource, namespace, name)
@@ -620,9 +638,9 @@ fn version(git: &str) -> Value {
     })
 }
 
-fn groups() -> Vec<(&'static str, &'static str)> {
+fn groups(st: &State) -> Vec<(&'static str, &'static str)> {
     let mut gs: Vec<(&str, &str)> = Vec::new();
-    for r in RESOURCES.iter().filter(|r| !r.group.is_empty()) {
+    for r in st.served().filter(|r| !r.group.is_empty()) {
         if !gs.contains(&(r.group, r.version)) {
             gs.push((r.group, r.version));
         }
@@ -635,23 +653,23 @@ fn group_entry(g: &str, v: &str) -> Value {
     json!({"name": g, "versions": [gv.clone()], "preferredVersion": gv})
 }
 
-fn group_list() -> Value {
+fn group_list(st: &State) -> Value {
     json!({
         "kind": "APIGroupList",
         "apiVersion": "v1",
-        "groups": groups().into_iter().map(|(g, v)| group_entry(g, v)).collect::<Vec<_>>(),
+        "groups": groups(st).into_iter().map(|(g, v)| group_entry(g, v)).collect::<Vec<_>>(),
     })
 }
 
-fn group(name: &str) -> Option<Value> {
-    let (g, v) = groups().into_iter().find(|(g, _)| *g == name)?;
+fn group(st: &State, name: &str) -> Option<Value> {
+    let (g, v) = groups(st).into_iter().find(|(g, _)| *g == name)?;
     let mut e = group_entry(g, v);
     e["kind"] = json!("APIGroup");
     e["apiVersion"] = json!("v1");
     Some(e)
 }
 
-fn resource_list(group: &str, version: &str) -> Value {
+fn resource_list(st: &State, group: &str, version: &str) -> Value {
     let verbs = json!([
         "create",
         "delete",
@@ -663,8 +681,8 @@ fn resource_list(group: &str, version: &str) -> Value {
         "watch"
     ]);
     let mut resources = Vec::new();
-    for r in RESOURCES
-        .iter()
+    for r in st
+        .served()
         .filter(|r| r.group == group && r.version == version)
     {
         let mut e = json!({

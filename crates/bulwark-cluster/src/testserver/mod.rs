@@ -42,6 +42,9 @@ pub struct ClusterData {
     pub forbidden: BTreeSet<(String, String)>,
     /// Pods generated on the fly (for scale tests), after the recorded ones.
     pub synthetic_pods: Option<SyntheticPods>,
+    /// Groups of custom resources installed (served by discovery and
+    /// lists). Inserting an object of a custom resource installs its group.
+    pub crd_groups: BTreeSet<String>,
 }
 
 /// `namespaces × per_namespace` pods generated when listed, never stored:
@@ -141,8 +144,14 @@ impl ClusterData {
     /// Adds many objects at once (sorted once, not per object).
     pub fn extend(&mut self, objs: impl IntoIterator<Item = Value>) -> Result<(), String> {
         for obj in objs {
-            let (group, plural) = served_as(&obj)?;
-            self.objects.entry((group, plural)).or_default().push(obj);
+            let r = served_as(&obj)?;
+            if r.crd {
+                self.crd_groups.insert(r.group.to_string());
+            }
+            self.objects
+                .entry((r.group.to_string(), r.plural.to_string()))
+                .or_default()
+                .push(obj);
         }
         for list in self.objects.values_mut() {
             list.sort_by_cached_key(object_key);
@@ -160,7 +169,14 @@ impl ClusterData {
 
     /// Adds (or replaces) an object; identity is read from it.
     pub fn insert(&mut self, obj: Value) -> Result<(), String> {
-        let list = self.objects.entry(served_as(&obj)?).or_default();
+        let r = served_as(&obj)?;
+        if r.crd {
+            self.crd_groups.insert(r.group.to_string());
+        }
+        let list = self
+            .objects
+            .entry((r.group.to_string(), r.plural.to_string()))
+            .or_default();
         let k = object_key(&obj);
         list.retain(|o| object_key(o) != k);
         list.push(obj);
@@ -169,14 +185,13 @@ impl ClusterData {
     }
 }
 
-/// `(group, plural)` of an object the server serves.
-fn served_as(obj: &Value) -> Result<(String, String), String> {
+/// The resource type an object is served as.
+fn served_as(obj: &Value) -> Result<&'static ServedResource, String> {
     let av = obj["apiVersion"].as_str().unwrap_or_default();
     let kind = obj["kind"].as_str().unwrap_or_default();
     RESOURCES
         .iter()
         .find(|r| r.api_version() == av && r.kind == kind)
-        .map(|r| (r.group.to_string(), r.plural.to_string()))
         .ok_or_else(|| format!("{av} {kind} is not served by a 1.33 API server"))
 }
 

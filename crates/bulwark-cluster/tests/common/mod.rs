@@ -62,3 +62,14 @@ pub fn start(clusters: Vec<(&str, ClusterData)>) -> Fixture {
         kubeconfig,
     }
 }
+
+/// An Istio PeerAuthentication that turns mTLS off (a custom resource:
+/// inserting it installs its group on the test server).
+pub fn peer_authentication() -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+        "metadata": {"name": "default", "namespace": "shop", "uid": "pa-uid",
+            "resourceVersion": "4242", "creationTimestamp": "2025-06-01T10:00:00Z"},
+        "spec": {"mtls": {"mode": "DISABLE"}},
+    })
+}
