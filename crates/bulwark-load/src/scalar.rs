@@ -243,6 +243,10 @@ fn go_format_float32_g(f: f64) -> String {
         return if f > 0.0 { ".inf" } else { "-.inf" }.into();
     }
     let x = f as f32;
+    if x.is_infinite() {
+        // Beyond float32: Go formats "+Inf", which go-yaml spells ".inf".
+        return if x > 0.0 { ".inf" } else { "-.inf" }.into();
+    }
     if x == 0.0 {
         return if x.is_sign_negative() { "-0" } else { "0" }.into();
     }
@@ -407,6 +411,23 @@ mod tests {
         assert_eq!(v(""), Value::Null);
     }
 
+    proptest::proptest! {
+        /// Number-shaped and arbitrary text: typing never panics, and a
+        /// key is a non-empty string or an error.
+        #[test]
+        fn typing_never_panics(
+            s in "[-+]?[0-9._eExXoObBaAfF]{0,30}|\\PC{0,20}",
+        ) {
+            let _ = resolve_plain(&s);
+            if let Ok(k) = resolve(&s).into_key(Cow::Borrowed(&s)) {
+                proptest::prop_assert!(!k.is_empty() || s.is_empty());
+            }
+            for tag in ["int", "float", "bool", "null", "str"] {
+                let _ = resolve_tagged(tag, &s);
+            }
+        }
+    }
+
     /// go-yaml: "cannot decode !!str `x` as a !!int" and friends.
     #[test]
     fn tagged_scalars() {
@@ -446,6 +467,10 @@ mod tests {
         assert_eq!(key(".inf").as_deref(), Ok(".inf"));
         assert_eq!(key("-.inf").as_deref(), Ok("-.inf"));
         assert_eq!(key(".nan").as_deref(), Ok(".nan"));
+        // Finite for float64, infinite for float32; and float32 underflow.
+        assert_eq!(key("1e300").as_deref(), Ok(".inf"));
+        assert_eq!(key("-1e300").as_deref(), Ok("-.inf"));
+        assert_eq!(key("1e-50").as_deref(), Ok("0"));
         assert_eq!(key("name").as_deref(), Ok("name"));
         assert!(key("~").is_err());
         assert!(key("null").is_err());
