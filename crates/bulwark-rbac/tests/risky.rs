@@ -413,3 +413,32 @@ fn rule_metadata_is_complete() {
         assert!(cis.contains(&id), "CIS {id} mapped");
     }
 }
+
+#[test]
+fn aggregated_rules_are_reported_where_written() {
+    // As a snapshot holds it: the aggregating role carries a copy of the rule.
+    let yaml = r#"apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: top}
+aggregationRule:
+  clusterRoleSelectors: [{matchLabels: {agg: "yes"}}]
+rules:
+- {apiGroups: [""], resources: ["pods/exec"], verbs: ["create"]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: part, labels: {agg: "yes"}}
+rules:
+- {apiGroups: [""], resources: ["pods/exec"], verbs: ["create"]}
+"#;
+    let f = scan(yaml);
+    let names: Vec<&str> = f
+        .iter()
+        .filter(|x| x.rule_id == "rbac-pod-exec")
+        .map(|x| x.object.name.as_str())
+        .collect();
+    assert_eq!(names, ["part"]);
+    // `part` is used through aggregation; `top` is not bound.
+    assert!(has(&f, "rbac-unused-role", "top", "metadata.name", 3));
+    assert_eq!(fires(&f, "rbac-unused-role"), 1);
+}

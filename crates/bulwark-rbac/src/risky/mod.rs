@@ -248,7 +248,15 @@ fn check_role(m: &Model<'_>, id: RoleId, role: &Role<'_>, out: &mut Vec<Finding>
         out.push(Finding::new(meta.id, sev, role.res, path, msg));
     };
     let what = role.display();
-    for (i, rule) in role.own_rules.iter().enumerate() {
+    // An aggregating ClusterRole's rules are the controller's copy of the
+    // selected roles' rules (a snapshot holds them): they are reported in
+    // the roles they come from.
+    let written = if role.aggregating {
+        &[][..]
+    } else {
+        &role.own_rules[..]
+    };
+    for (i, rule) in written.iter().enumerate() {
         let full = is_full_wildcard(rule);
         let wild_sev = |base: Severity| {
             if full && role.kind == RoleKind::ClusterRole {
