@@ -113,9 +113,25 @@ impl Collector {
         self.read(dir, text);
         let mut stack = vec![dir.trim_end_matches('/').to_string()];
         let mut all = Vec::new();
+        let top_is_dir = self.snapshot.present(dir).is_some_and(|i| i.is_dir);
         while let Some(d) = stack.pop() {
-            let Ok(rd) = fs::read_dir(self.host_path(&d)) else {
-                continue;
+            let rd = match fs::read_dir(self.host_path(&d)) {
+                Ok(rd) => rd,
+                Err(e) => {
+                    // A directory that cannot be listed: record it as an
+                    // entry that cannot be judged, so no check passes on
+                    // the part it could see.
+                    if top_is_dir {
+                        let p = format!("{d}/*");
+                        let fact = match io_fact(e) {
+                            FileFact::Missing => continue,
+                            f => f,
+                        };
+                        self.snapshot.files.insert(p.clone(), fact);
+                        all.push(p);
+                    }
+                    continue;
+                }
             };
             let mut names: Vec<_> = rd.filter_map(Result::ok).collect();
             names.sort_by_key(|e| e.file_name());

@@ -222,7 +222,12 @@ impl<'a> Ctx<'a> {
             .iter()
             .filter_map(|d| self.snap.present(d))
             .flat_map(|i| i.children.iter())
-            .filter(|p| self.snap.present(p).is_some_and(|i| !i.is_dir))
+            // Files, and entries that could not be read (never skipped).
+            .filter(|p| match self.snap.file(p) {
+                Some(FileFact::Present(i)) => !i.is_dir,
+                Some(FileFact::Missing) | None => false,
+                Some(_) => true,
+            })
             .cloned()
             .collect()
     }
