@@ -88,6 +88,19 @@ impl FlagCheck {
         match self.test {
             FlagTest::Bool(name, want) => {
                 let e = flags.effective(name);
+                // A structured AuthenticationConfiguration (v1.32 beta) may
+                // configure anonymous access instead of the flag.
+                if name == "anonymous-auth"
+                    && c == Component::ApiServer
+                    && e.set.is_none()
+                    && let Some(ac) = flags.get("authentication-config")
+                {
+                    return Verdict::warn(format!(
+                        "--authentication-config={} at {}: check its `anonymous` section (enabled: false, or only health endpoints)",
+                        ac.value, ac.source
+                    ))
+                    .at(anchor("authentication-config"));
+                }
                 let d = e.describe(c);
                 let v = match e.as_bool() {
                     Some(b) if b == want => Verdict::pass(d),
