@@ -13,6 +13,13 @@ fn bench(c: &mut Criterion) {
     });
     let model = Model::build(&inv, Options::default());
     g.bench_function("matrix_5000w_200ns_2000p", |b| b.iter(|| model.matrix()));
+    g.bench_function("coverage_rules_5000w_200ns_2000p", |b| {
+        b.iter(|| {
+            let mut out = Vec::new();
+            bulwark_core::Analyzer::analyze(&bulwark_netpol::NetpolAnalyzer, &inv, &mut out);
+            out.len()
+        })
+    });
     g.finish();
 }
 

@@ -225,6 +225,20 @@ fn ingress_from_anywhere(
     out: &mut Vec<Finding>,
 ) {
     let _ = inv;
+    let open = p
+        .rules(Direction::Ingress)
+        .into_iter()
+        .flatten()
+        .any(|r| match &r.peers {
+            None => true,
+            Some(ps) => ps.iter().any(|x| match x {
+                Peer::IpBlock(s) => *s == all_v4(),
+                Peer::Pods { ns, pods } => all_namespaces(ns, pods),
+            }),
+        });
+    if !open {
+        return;
+    }
     let targets: Vec<&Workload> = m
         .topo
         .workloads
