@@ -5,6 +5,22 @@
 //!
 //! Invariant: this crate reads an [`bulwark_core::Inventory`] and never
 //! does I/O.
+//!
+//! Decisions where Kubernetes leaves room (each tested):
+//! - Endpoints are workloads: pods grouped by their controller owner
+//!   (`ns/name[Kind]`); static pods (owned by a Node) stand alone. Pods of
+//!   one owner with different labels are an error when a selector tells
+//!   them apart.
+//! - `ipBlock` and ANP `networks` match external IPv4 addresses only (the
+//!   API says ipBlock is meant for cluster-external IPs); IPv6 blocks are
+//!   parsed and set aside with a warning.
+//! - `hostNetwork` pods are node traffic by default: no policy selects
+//!   them and pod/namespace selectors do not match them
+//!   ([`Options::host_network_as_pod`] gives np-guard's view).
+//! - ANP `nodes` peers match nothing (no Node objects), with a warning.
+//! - OVN-Kubernetes primary (C)UDNs isolate their pods; secondary networks
+//!   are analysed apart ([`secondary`]), MultiNetworkPolicy instead of
+//!   NetworkPolicy there.
 
 pub mod admin;
 pub mod conns;
