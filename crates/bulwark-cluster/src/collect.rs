@@ -4,7 +4,7 @@
 //! recorded with its reason.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bulwark_core::{ObjectRef, Origin, Resource, Skipped};
@@ -356,37 +356,78 @@ async fn page(
     Ok((items, next))
 }
 
-async fn list_all(client: &Client, k: Kind, ns: Option<String>, opts: &CollectOptions) -> Listed {
-    let api = api_for(client, &k, ns.as_deref());
-    let mut out = Listed {
-        kind: k,
-        namespace: ns,
-        objects: Vec::new(),
-        pages: 0,
-        failure: None,
-    };
+/// Pages through one list, handing each page to `on_page`. An expired
+/// continue token (410 Gone: the list took longer than the server keeps its
+/// snapshot, 5 minutes by default) restarts the list once from the start,
+/// after `restart` dropped what the first attempt had. Returns the requests
+/// made and the failure, if any.
+async fn paginate(
+    api: &Api<DynamicObject>,
+    k: &Kind,
+    opts: &CollectOptions,
+    mut on_page: impl FnMut(Vec<Value>),
+    mut restart: impl FnMut(),
+) -> (usize, Option<String>) {
     let mut token: Option<String> = None;
+    let mut requests = 0;
+    let mut restarted = false;
     loop {
         let mut lp = ListParams::default().limit(opts.page_size);
         if let Some(t) = &token {
             lp = lp.continue_token(t);
         }
-        out.pages += 1;
-        match page(&api, &k, &lp, opts).await {
+        requests += 1;
+        match page(api, k, &lp, opts).await {
             Ok((items, next)) => {
-                out.objects.extend(items);
+                on_page(items);
                 match next {
                     Some(n) => token = Some(n),
-                    None => break,
+                    None => return (requests, None),
                 }
             }
-            Err(e) => {
-                out.failure = Some(e);
-                break;
+            Err(e) if token.is_some() && !restarted && e.starts_with("410 ") => {
+                restarted = true;
+                token = None;
+                restart();
             }
+            Err(e) => return (requests, Some(e)),
         }
     }
-    out
+}
+
+async fn list_all(client: &Client, k: Kind, ns: Option<String>, opts: &CollectOptions) -> Listed {
+    let api = api_for(client, &k, ns.as_deref());
+    let objects = Mutex::new(Vec::new());
+    let (pages, failure) = paginate(
+        &api,
+        &k,
+        opts,
+        |items| locked(&objects).extend(items),
+        || locked(&objects).clear(),
+    )
+    .await;
+    Listed {
+        kind: k,
+        namespace: ns,
+        objects: objects.into_inner().unwrap_or_else(|e| e.into_inner()),
+        pages,
+        failure,
+    }
+}
+
+/// The lock of a value only this task's callbacks touch (so never
+/// contended; a poisoned lock still holds consistent data).
+fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What one pod stream kept and counted.
+#[derive(Default)]
+struct PodTally {
+    kept: Vec<Resource>,
+    counts: BTreeMap<ObjectRef, usize>,
+    folded: usize,
+    received: usize,
 }
 
 /// Lists pods page by page; a pod whose top controller is a known workload
@@ -400,43 +441,49 @@ async fn stream_pods(
     out: &mut Collection,
 ) {
     let api = api_for(client, &k, ns.as_deref());
-    let mut token: Option<String> = None;
-    let mut read = 0usize;
-    loop {
-        let mut lp = ListParams::default().limit(opts.page_size);
-        if let Some(t) = &token {
-            lp = lp.continue_token(t);
-        }
-        out.requests += 1;
-        match page(&api, &k, &lp, opts).await {
-            Ok((items, next)) => {
-                read += items.len();
-                out.objects_read += items.len();
-                for v in items {
-                    match owners.top_of(&v) {
-                        Some(top) => {
-                            *out.pod_counts.entry(top.clone()).or_insert(0) += 1;
-                            out.folded += 1;
-                        }
-                        None => out
-                            .resources
-                            .push(Resource::new(v, Origin::default(), None)),
+    let tally = Mutex::new(PodTally::default());
+    let context = out.context.clone();
+    let (requests, failure) = paginate(
+        &api,
+        &k,
+        opts,
+        |items| {
+            let mut t = locked(&tally);
+            t.received += items.len();
+            for v in items {
+                match owners.top_of(&v) {
+                    Some(top) => {
+                        *t.counts.entry(top.clone()).or_insert(0) += 1;
+                        t.folded += 1;
                     }
-                }
-                opts.progress.set_message(format!(
-                    "{}: {} objects read",
-                    out.context, out.objects_read
-                ));
-                match next {
-                    Some(n) => token = Some(n),
-                    None => break,
+                    None => t.kept.push(Resource::new(v, Origin::default(), None)),
                 }
             }
-            Err(e) => {
-                out.not_evaluated.push(not_evaluated(&k, ns, e, read));
-                break;
-            }
-        }
+            opts.progress
+                .set_message(format!("{context}: {} pods read", t.received));
+        },
+        || {
+            // The list starts over: what was read is read again.
+            let mut t = locked(&tally);
+            let received = t.received;
+            *t = PodTally {
+                received,
+                ..Default::default()
+            };
+        },
+    )
+    .await;
+    let t = tally.into_inner().unwrap_or_else(|e| e.into_inner());
+    out.requests += requests;
+    out.objects_read += t.received;
+    out.folded += t.folded;
+    let seen = t.kept.len() + t.folded;
+    out.resources.extend(t.kept);
+    for (owner, n) in t.counts {
+        *out.pod_counts.entry(owner).or_insert(0) += n;
+    }
+    if let Some(e) = failure {
+        out.not_evaluated.push(not_evaluated(&k, ns, e, seen));
     }
 }
 

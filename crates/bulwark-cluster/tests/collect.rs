@@ -255,3 +255,36 @@ fn security_crds_are_read_when_installed_and_not_missed_when_not() {
     // No Istio on this cluster is not a gap in the scan.
     assert!(c.not_evaluated.is_empty(), "{:?}", c.not_evaluated);
 }
+
+#[test]
+fn an_expired_continue_token_restarts_the_list_once() {
+    let data = common::recorded("insecure", "v1.33.1");
+    let expire = data.expire_continue.clone();
+    let fx = common::start(vec![("insecure", data)]);
+    let small = CollectOptions {
+        page_size: 2,
+        concurrency: 1,
+        ..Default::default()
+    };
+    let clean = run(&fx, "insecure", &small).expect("collects");
+    // One expiry per list is survived: same objects, same pod counts.
+    expire.store(1, std::sync::atomic::Ordering::SeqCst);
+    let again = run(&fx, "insecure", &small).expect("collects");
+    let ids = |c: &Collection| c.resources.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&clean), ids(&again));
+    assert_eq!(clean.pod_counts, again.pod_counts);
+    assert!(again.not_evaluated.is_empty(), "{:?}", again.not_evaluated);
+    // A list that keeps expiring is recorded, not passed.
+    expire.store(usize::MAX, std::sync::atomic::Ordering::SeqCst);
+    let broken = run(&fx, "insecure", &small).expect("collects");
+    expire.store(0, std::sync::atomic::Ordering::SeqCst);
+    assert!(!broken.not_evaluated.is_empty());
+    assert!(
+        broken
+            .not_evaluated
+            .iter()
+            .all(|n| n.reason.starts_with("410 Expired")),
+        "{:?}",
+        broken.not_evaluated
+    );
+}

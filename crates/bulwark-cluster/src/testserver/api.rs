@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use axum::Router;
 use axum::body::Body;
@@ -417,6 +418,17 @@ fn encode_continue(rv: &str, start: usize) -> String {
         .encode(json!({"v": "meta.k8s.io/v1", "rv": rv, "start": start}).to_string())
 }
 
+/// 410 Gone, as the real server answers an expired continue token.
+fn expired() -> Box<Response> {
+    Box::new(status(
+        StatusCode::GONE,
+        "Expired",
+        "The provided continue parameter is too old to display a consistent list result. \
+         You can start a new list without the continue parameter.",
+        json!({}),
+    ))
+}
+
 fn decode_continue(tok: &str, rv: &str) -> Result<usize, Box<Response>> {
     let bad = |why: &str| {
         Box::new(status(
@@ -431,13 +443,7 @@ fn decode_continue(tok: &str, rv: &str) -> Result<usize, Box<Response>> {
         .map_err(|e| bad(&e.to_string()))?;
     let v: Value = serde_json::from_slice(&bytes).map_err(|e| bad(&e.to_string()))?;
     if v["rv"].as_str() != Some(rv) {
-        return Err(Box::new(status(
-            StatusCode::GONE,
-            "Expired",
-            "The provided continue parameter is too old to display a consistent list result. \
-             You can start a new list without the continue parameter.",
-            json!({}),
-        )));
+        return Err(expired());
     }
     v["start"]
         .as_u64()
@@ -463,6 +469,15 @@ fn list(
     };
     let total = recorded.len() + synthetic.len();
     let start = match q.get("continue").filter(|c| !c.is_empty()) {
+        Some(_)
+            if st
+                .data
+                .expire_continue
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok() =>
+        {
+            return *expired();
+        }
         Some(tok) => match decode_continue(tok, rv) {
             Ok(s) => s.min(total),
             Err(resp) => return *resp,

@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 
 use serde_json::{Value, json};
 
@@ -45,6 +46,9 @@ pub struct ClusterData {
     /// Groups of custom resources installed (served by discovery and
     /// lists). Inserting an object of a custom resource installs its group.
     pub crd_groups: BTreeSet<String>,
+    /// The next this-many requests that carry a continue token are answered
+    /// 410 Gone, as when a list outlives the server's snapshot.
+    pub expire_continue: Arc<AtomicUsize>,
 }
 
 /// `namespaces × per_namespace` pods generated when listed, never stored:
