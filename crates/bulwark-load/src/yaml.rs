@@ -67,7 +67,7 @@ pub fn parse_stream(text: &str, budget: Budget) -> (Vec<Document>, Option<YamlEr
 /// A file stops being read after this many errors.
 pub const MAX_ERRORS: usize = 100;
 
-/// Every document of a stream, and the errors met on the way.
+/// Every non-empty document of a stream, and the errors met on the way.
 ///
 /// After an error the parser resumes at the next `---` line (a document
 /// marker at column 0 can never be content), so one bad document neither
