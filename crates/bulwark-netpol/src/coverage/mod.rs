@@ -42,7 +42,7 @@ impl Analyzer for NetpolAnalyzer {
             let res = &inv.resources[p.resource];
             selects_nothing(&m, p, res, out);
             types_mismatch(p, res, out);
-            ingress_from_anywhere(inv, &m, p, res, out);
+            ingress_from_anywhere(&m, p, res, out);
             egress_metadata(p, res, out);
             all_ports(p, res, out);
         }
@@ -217,14 +217,7 @@ fn all_namespaces(ns: &Option<Selector>, pods: &Option<Selector>) -> bool {
     ns.as_ref().is_some_and(Selector::is_empty) && pods.as_ref().is_none_or(Selector::is_empty)
 }
 
-fn ingress_from_anywhere(
-    inv: &Inventory,
-    m: &Model,
-    p: &NetPol,
-    res: &Resource,
-    out: &mut Vec<Finding>,
-) {
-    let _ = inv;
+fn ingress_from_anywhere(m: &Model, p: &NetPol, res: &Resource, out: &mut Vec<Finding>) {
     let open = p
         .rules(Direction::Ingress)
         .into_iter()
