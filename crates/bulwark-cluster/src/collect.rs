@@ -328,7 +328,13 @@ async fn page(
         let items = list
             .items
             .into_iter()
-            .map(|m| json!({"apiVersion": k.api_version(), "kind": k.kind, "metadata": m.metadata}))
+            .map(|m| {
+                let mut v =
+                    json!({"apiVersion": k.api_version(), "kind": k.kind, "metadata": m.metadata});
+                // The last-applied annotation copies the values even here.
+                secret::strip_values(&mut v);
+                v
+            })
             .collect();
         return Ok((items, list.metadata.continue_.filter(|c| !c.is_empty())));
     }

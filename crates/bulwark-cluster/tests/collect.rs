@@ -288,3 +288,23 @@ fn an_expired_continue_token_restarts_the_list_once() {
         broken.not_evaluated
     );
 }
+
+#[test]
+fn metadata_only_secrets_carry_no_value_either() {
+    let fx = common::start(vec![("insecure", common::recorded("insecure", "v1.33.1"))]);
+    let opts = CollectOptions {
+        secrets: bulwark_cluster::SecretMode::Metadata,
+        ..Default::default()
+    };
+    let c = run(&fx, "insecure", &opts).expect("collects");
+    let planted = c
+        .resources
+        .iter()
+        .find(|r| r.kind() == "Secret" && r.id.name == "planted")
+        .expect("planted secret, as metadata");
+    assert!(planted.value.get("data").is_none() && planted.value.get("type").is_none());
+    let all = serde_json::to_string(&c.resources.iter().map(|r| &r.value).collect::<Vec<_>>())
+        .expect("json");
+    assert!(!all.contains(common::PLANTED) && !all.contains(&common::base64(common::PLANTED)));
+    assert!(!all.contains(bulwark_cluster::secret::LAST_APPLIED));
+}
