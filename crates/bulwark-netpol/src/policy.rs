@@ -132,8 +132,12 @@ pub fn parse_netpol(idx: usize, r: &Resource) -> Result<NetPol, Vec<Problem>> {
             Selector::everything()
         }),
     };
-    let declared_types: Option<Vec<String>> =
-        spec.get("policyTypes").and_then(Value::as_array).map(|a| {
+    // An empty policyTypes is defaulted like an absent one.
+    let declared_types: Option<Vec<String>> = spec
+        .get("policyTypes")
+        .and_then(Value::as_array)
+        .filter(|a| !a.is_empty())
+        .map(|a| {
             a.iter()
                 .filter_map(Value::as_str)
                 .map(str::to_string)

@@ -115,6 +115,9 @@ fn policy_types_inferred_from_the_spec() {
     let r2 = reach(&y2);
     assert_eq!(get(&r2, "a/web[Deployment] => a/db[Deployment]"), Some(ALL));
     assert_eq!(get(&r2, "a/db[Deployment] => a/web[Deployment]"), None);
+    // An empty policyTypes list is defaulted like a missing one.
+    let y3 = y.replace("  egress:\n", "  policyTypes: []\n  egress:\n");
+    assert_eq!(reach(&y3), r);
 }
 
 #[test]
