@@ -287,11 +287,11 @@ fn parse_ip_block(
         match parse_cidr(s) {
             Ok(Cidr::V4(x)) => {
                 if let Cidr::V4(b) = &base
-                    && x.subtract(b) != IntervalSet::empty()
+                    && (x.subtract(b) != IntervalSet::empty() || x == *b)
                 {
                     err(
                         &path.key("except").index(i),
-                        format!("CIDR error: except {s} is not inside cidr {cidr}"),
+                        format!("CIDR error: except {s} is not a strict subset of cidr {cidr}"),
                     );
                 }
                 set = set.subtract(&x);
