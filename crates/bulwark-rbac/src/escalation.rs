@@ -948,10 +948,13 @@ impl EscalationReport {
                     .ok()
                     .and_then(|v| v.as_str().map(str::to_string))
                     .unwrap_or_default();
-                let label = match &st.namespace {
+                let mut label = match &st.namespace {
                     Some(ns) => format!("{t} ({ns})"),
                     None => t,
                 };
+                if !st.certain {
+                    label.push_str(", possible");
+                }
                 (st.from.clone(), st.to.clone(), label)
             })
             .collect();
@@ -970,7 +973,12 @@ impl EscalationReport {
             q(CLUSTER_ADMIN)
         );
         for (a, b, l) in self.edges() {
-            let _ = writeln!(s, "  {} -> {} [label={}];", q(&a), q(&b), q(&l));
+            let style = if l.ends_with(", possible") {
+                ", style=dashed"
+            } else {
+                ""
+            };
+            let _ = writeln!(s, "  {} -> {} [label={}{style}];", q(&a), q(&b), q(&l));
         }
         s.push_str("}\n");
         s
@@ -992,7 +1000,12 @@ impl EscalationReport {
             let _ = writeln!(s, "  n{id}[\"{}\"]", esc(name));
         }
         for (a, b, l) in &edges {
-            let _ = writeln!(s, "  n{} -->|\"{}\"| n{}", ids[a], esc(l), ids[b]);
+            let arrow = if l.ends_with(", possible") {
+                "-.->"
+            } else {
+                "-->"
+            };
+            let _ = writeln!(s, "  n{} {arrow}|\"{}\"| n{}", ids[a], esc(l), ids[b]);
         }
         s
     }

@@ -174,9 +174,23 @@ fn secret_read_steals_a_token_secret() {
             "peek",
             "{kind: User, name: eve}",
         );
-    let e = path(&inv(&yaml), "user:eve").expect("a possible path");
+    let i = inv(&yaml);
+    let e = path(&i, "user:eve").expect("a possible path");
     assert_eq!(e.steps[0].technique, Technique::SecretRead);
     assert!(!e.steps[0].certain);
+    // Drawn dashed.
+    let m = Model::build(&i);
+    let r = Finder::new(&m).report(false);
+    assert!(
+        r.dot()
+            .contains("[label=\"secret-read (kube-system), possible\", style=dashed]"),
+        "{}",
+        r.dot()
+    );
+    assert!(
+        r.mermaid()
+            .contains("-.->|\"secret-read (kube-system), possible\"|")
+    );
 }
 
 #[test]
