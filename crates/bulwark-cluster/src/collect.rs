@@ -356,6 +356,11 @@ async fn page(
         if let Some(m) = v.as_object_mut() {
             m.insert("apiVersion".into(), json!(k.api_version()));
             m.insert("kind".into(), json!(k.kind));
+            // Server-side apply bookkeeping: often half an object's size,
+            // and nothing a check reads.
+            if let Some(meta) = m.get_mut("metadata").and_then(Value::as_object_mut) {
+                meta.remove("managedFields");
+            }
         }
         items.push(v);
     }

@@ -85,6 +85,7 @@ fn reads_every_kind_folds_owned_pods_and_strips_secrets() {
         .find(|r| r.kind() == "Secret" && r.id.name == "planted")
         .expect("planted secret");
     assert_eq!(planted.value["type"], "Opaque");
+    assert!(planted.value["metadata"].get("managedFields").is_none());
     assert_eq!(planted.value["data"], serde_json::json!({"token": ""}));
     let all = serde_json::to_string(&c.resources.iter().map(|r| &r.value).collect::<Vec<_>>())
         .expect("json");

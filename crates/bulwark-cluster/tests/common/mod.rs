@@ -25,6 +25,9 @@ pub fn recorded(name: &str, version: &str) -> ClusterData {
         "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
         "metadata": {"name": "planted", "namespace": "shop", "uid": "planted-uid",
             "resourceVersion": "4242", "creationTimestamp": "2025-06-01T10:00:00Z",
+            "managedFields": [{"manager": "kubectl-client-side-apply", "operation": "Update",
+                "apiVersion": "v1", "fieldsType": "FieldsV1",
+                "fieldsV1": {"f:data": {".": {}, "f:token": {}}}}],
             "annotations": {"kubectl.kubernetes.io/last-applied-configuration":
                 format!("{{\"stringData\":{{\"token\":\"{PLANTED}\"}}}}")}},
         "data": {"token": base64(PLANTED)},
