@@ -97,6 +97,28 @@ pub fn fold_intermediate(resources: &mut Vec<Resource>, owners: &Owners) -> usiz
     before - resources.len()
 }
 
+/// Folds a whole inventory the way a cluster scan does as it reads: for
+/// objects that were not collected live (a `kubectl get -A -o json` dump),
+/// so that scanning them reports each pod once, on its workload. Returns
+/// the pod count per workload (also written as [`POD_COUNT`]).
+pub fn fold_owned(resources: &mut Vec<Resource>) -> BTreeMap<ObjectRef, usize> {
+    let owners = Owners::new(resources);
+    fold_intermediate(resources, &owners);
+    let mut counts = BTreeMap::new();
+    resources.retain(|r| {
+        if r.kind() == "Pod"
+            && r.group().is_empty()
+            && let Some(top) = owners.top_of(&r.value)
+        {
+            *counts.entry(top.clone()).or_insert(0) += 1;
+            return false;
+        }
+        true
+    });
+    annotate_counts(resources, &counts);
+    counts
+}
+
 /// Writes the pod counts onto their workloads, as [`POD_COUNT`].
 pub fn annotate_counts(resources: &mut [Resource], counts: &BTreeMap<ObjectRef, usize>) {
     for r in resources.iter_mut() {

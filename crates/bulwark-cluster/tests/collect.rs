@@ -309,3 +309,34 @@ fn metadata_only_secrets_carry_no_value_either() {
     assert!(!all.contains(common::PLANTED) && !all.contains(&common::base64(common::PLANTED)));
     assert!(!all.contains(bulwark_cluster::secret::LAST_APPLIED));
 }
+
+#[test]
+fn a_kubectl_dump_folds_to_what_a_cluster_scan_reads() {
+    let data = common::recorded("insecure", "v1.33.1");
+    // Everything `kubectl get -A -o json` would print, owned pods included.
+    let mut dump: Vec<bulwark_core::Resource> = data
+        .objects
+        .values()
+        .flatten()
+        .map(|v| bulwark_core::Resource::new(v.clone(), Default::default(), None))
+        .collect();
+    assert!(dump.iter().any(|r| r.kind() == "Pod"));
+    let counts = bulwark_cluster::owners::fold_owned(&mut dump);
+    let fx = common::start(vec![("insecure", data)]);
+    let live = run(
+        &fx,
+        "insecure",
+        &CollectOptions {
+            configz: false,
+            ..Default::default()
+        },
+    )
+    .expect("collects");
+    let ids = |rs: &[bulwark_core::Resource]| {
+        let mut v: Vec<_> = rs.iter().map(|r| r.id.clone()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(ids(&dump), ids(&live.resources));
+    assert_eq!(counts, live.pod_counts);
+}
