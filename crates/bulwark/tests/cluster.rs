@@ -528,3 +528,51 @@ fn the_minimal_role_is_read_only_and_enough_with_its_flags() {
         .collect();
     assert!(rbac.is_empty(), "{rbac:#?}");
 }
+
+#[test]
+fn static_control_plane_pods_are_checked_not_folded_into_their_node() {
+    let mut data = recorded("hardened");
+    let node_uid = data.of("", "nodes")[0]["metadata"]["uid"].clone();
+    // A mirror pod, as the kubelet creates it for a static pod: its owner
+    // (and controller) is the Node.
+    data.insert(json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "kube-apiserver-node-1", "namespace": "kube-system",
+            "uid": "mirror-uid", "labels": {"component": "kube-apiserver", "tier": "control-plane"},
+            "ownerReferences": [{"apiVersion": "v1", "kind": "Node", "name": "node-1",
+                "uid": node_uid, "controller": true}]},
+        "spec": {"nodeName": "node-1", "hostNetwork": true, "containers": [{
+            "name": "kube-apiserver", "image": "registry.k8s.io/kube-apiserver:v1.33.1",
+            "command": ["kube-apiserver", "--anonymous-auth=true",
+                "--authorization-mode=AlwaysAllow", "--profiling=true"]}]},
+    }))
+    .expect("served");
+    let fx = start(vec![("hardened", data)], &[]);
+    let r = bulwark(&[
+        "cluster",
+        "scan",
+        "--kubeconfig",
+        &kc(&fx),
+        "--format",
+        "json",
+        "--no-config",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: Value = serde_json::from_str(&r.stdout).expect("json");
+    let on_apiserver: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["object"]["name"] == "kube-apiserver-node-1")
+        .filter_map(|f| f["rule_id"].as_str())
+        .collect();
+    for want in [
+        "apiserver-anonymous-auth",
+        "apiserver-authorization-always-allow",
+    ] {
+        assert!(
+            on_apiserver.contains(&want),
+            "{want} missing: {on_apiserver:?}"
+        );
+    }
+}
