@@ -155,8 +155,7 @@ pub async fn collect(
     let pods = KINDS.iter().copied().filter(Kind::is_pod);
     let total = kinds.len() + 1;
     opts.progress.set_length(total as u64);
-    opts.progress
-        .set_message(format!("{context}: listing {total} resource types"));
+    opts.progress.set_message("listing");
 
     // Phase 1: everything but pods, concurrently.
     let sem = Arc::new(Semaphore::new(opts.concurrency.max(1)));
@@ -453,7 +452,7 @@ async fn stream_pods(
 ) {
     let api = api_for(client, &k, ns.as_deref());
     let tally = Mutex::new(PodTally::default());
-    let context = out.context.clone();
+    let read_before = out.objects_read;
     let (requests, failure) = paginate(
         &api,
         &k,
@@ -470,8 +469,10 @@ async fn stream_pods(
                     None => t.kept.push(Resource::new(v, Origin::default(), None)),
                 }
             }
-            opts.progress
-                .set_message(format!("{context}: {} pods read", t.received));
+            opts.progress.set_message(format!(
+                "{read_before} objects and {} pods read",
+                t.received
+            ));
         },
         || {
             // The list starts over: what was read is read again.
