@@ -172,6 +172,8 @@ pub fn dependent_categories(kind: &str) -> &'static [&'static str] {
         "reliability",
         "service-accounts",
         "secrets",
+        "network",
+        "namespaces",
         "control-plane",
     ];
     match kind {
@@ -181,11 +183,10 @@ pub fn dependent_categories(kind: &str) -> &'static [&'static str] {
         "Role" | "RoleBinding" | "ClusterRole" | "ClusterRoleBinding" => &["rbac"],
         "ServiceAccount" => &["rbac", "service-accounts"],
         "Namespace" => &["namespaces", "pod-security-standards", "network"],
-        "NetworkPolicy" | "Service" | "Ingress" => &["network", "namespaces"],
+        "NetworkPolicy" | "Service" | "Ingress" => &["network"],
         "ConfigMap" | "Secret" => &["secrets"],
-        "ResourceQuota" | "LimitRange" => &["namespaces", "resources"],
-        "Node" => &["node"],
-        "ValidatingWebhookConfiguration" | "MutatingWebhookConfiguration" => &["admission"],
+        "ResourceQuota" | "LimitRange" => &["resources"],
+        "Node" | "KubeletConfiguration" => &["node"],
         _ => &[],
     }
 }

@@ -576,3 +576,24 @@ fn static_control_plane_pods_are_checked_not_folded_into_their_node() {
         );
     }
 }
+
+#[test]
+fn every_category_a_gap_names_is_a_real_rule_category() {
+    let r = bulwark(&["rules", "--format", "json"]);
+    let rules: Value = serde_json::from_str(&r.stdout).expect("json");
+    let categories: std::collections::BTreeSet<&str> = rules
+        .as_array()
+        .expect("rules")
+        .iter()
+        .filter_map(|r| r["category"].as_str())
+        .collect();
+    let kinds = bulwark_cluster::kinds::KINDS
+        .iter()
+        .map(|k| k.kind)
+        .chain(["KubeletConfiguration"]);
+    for kind in kinds {
+        for c in bulwark_cluster::kinds::dependent_categories(kind) {
+            assert!(categories.contains(c), "{kind}: no rule has category {c}");
+        }
+    }
+}
