@@ -92,6 +92,9 @@ pub struct ClusterScanArgs {
     /// Exit 1 when a reported finding is at or above this severity.
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
+    /// Also write what was analysed as a snapshot to FILE (one context).
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
     #[command(flatten)]
     pub filter: FilterArgs,
 }
@@ -299,6 +302,9 @@ fn scan(a: ClusterScanArgs) -> Result<u8, String> {
     let mut settings = pipeline::settings(&[], &overrides, &sources)?;
     settings.filter.record_baseline = f.write_baseline.is_some();
     let format = format_of(a.format);
+    if a.snapshot.is_some() && (a.connect.all_contexts || a.connect.contexts.len() > 1) {
+        return Err("--snapshot holds one cluster: pass one --context".into());
+    }
     let collected = collect_all(&a.connect)?;
     if collected.len() > 1 && matches!(format, Format::Sarif | Format::Junit) {
         return Err("several clusters are reported as table or json; scan one context at a time for sarif or junit".into());
@@ -332,6 +338,9 @@ fn scan(a: ClusterScanArgs) -> Result<u8, String> {
         scanned += 1;
         partial |= !c.not_evaluated.is_empty();
         let version = c.server_version.clone();
+        if let Some(p) = &a.snapshot {
+            write_snapshot(&c, Some(p))?;
+        }
         let pipeline::Scan { report, outcome } = report_of(c, &settings.filter);
         crate::waivers::print_notices(&outcome);
         if f.show_suppressed {
@@ -430,17 +439,20 @@ fn snapshot(a: SnapshotArgs) -> Result<u8, String> {
             n.reason
         );
     }
-    let mut buf = Vec::new();
-    bulwark_cluster::snapshot::write(&c.resources, &mut buf).map_err(|e| e.to_string())?;
-    match &a.output {
-        Some(p) => std::fs::write(p, &buf).map_err(|e| format!("{}: {e}", p.display()))?,
-        None => std::io::stdout()
-            .write_all(&buf)
-            .map_err(|e| e.to_string())?,
-    }
+    write_snapshot(&c, a.output.as_deref())?;
     Ok(if !c.not_evaluated.is_empty() && !a.connect.allow_partial {
         2
     } else {
         0
     })
+}
+
+/// Writes the analysed objects as a snapshot to `to` (stdout when `None`).
+fn write_snapshot(c: &Collection, to: Option<&std::path::Path>) -> Result<(), String> {
+    let mut buf = Vec::new();
+    bulwark_cluster::snapshot::write(&c.resources, &mut buf).map_err(|e| e.to_string())?;
+    match to {
+        Some(p) => std::fs::write(p, &buf).map_err(|e| format!("{}: {e}", p.display())),
+        None => std::io::stdout().write_all(&buf).map_err(|e| e.to_string()),
+    }
 }

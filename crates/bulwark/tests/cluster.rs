@@ -183,6 +183,24 @@ fn cluster_scan_and_snapshot_scan_agree_and_never_show_a_secret() {
     assert_eq!(offline.code, 0, "{}", offline.stderr);
     let offline_report: Value = serde_json::from_str(&offline.stdout).expect("json report");
 
+    // `cluster scan --snapshot` writes the same snapshot in the same pass.
+    let snap2 = fx.dir.path().join("snap2.json");
+    let r = bulwark(&[
+        "cluster",
+        "scan",
+        "--kubeconfig",
+        &k,
+        "--no-config",
+        "--format",
+        "json",
+        "--snapshot",
+        &snap2.display().to_string(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&snap).expect("snapshot"),
+        std::fs::read_to_string(&snap2).expect("snapshot")
+    );
     let (a, b) = (findings(&live_report), findings(&offline_report));
     assert!(
         a.len() > 20,
