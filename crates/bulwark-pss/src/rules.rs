@@ -58,7 +58,7 @@ pub static RULES: [RuleMeta; 19] = [
          blocks writes to /proc and /sys and mounts that container escapes rely on. Only RuntimeDefault \
          and Localhost profiles (annotations: runtime/default, localhost/*) are allowed.",
         "Remove the Unconfined profile, or pin a reviewed one:\n```yaml\nsecurityContext:\n  appArmorProfile:\n    type: RuntimeDefault\n```",
-        &["5.7.3"],
+        &["5.6.3"],
         &["T1611"],
         &["baseline: AppArmor"],
     ),
@@ -91,7 +91,7 @@ pub static RULES: [RuleMeta; 19] = [
         "A hostPath volume exposes the node's filesystem to the pod; writable, it is a direct path to \
          node compromise (kubelet credentials, container runtime socket, /etc).",
         "Use a PersistentVolumeClaim, configMap, secret or emptyDir instead:\n```yaml\nvolumes:\n  - name: data\n    persistentVolumeClaim:\n      claimName: data\n```",
-        &["5.2.12"],
+        &["5.2.11"],
         &["T1611"],
         &["baseline: HostPath Volumes"],
     ),
@@ -102,7 +102,7 @@ pub static RULES: [RuleMeta; 19] = [
         "A hostPort binds the container to the node's network interface, bypassing Services and most \
          NetworkPolicy implementations and limiting scheduling.",
         "Remove `hostPort` and expose the pod through a Service:\n```yaml\nports:\n  - containerPort: 8080\n```",
-        &["5.2.13"],
+        &["5.2.12"],
         &["T1611"],
         &["baseline: Host Ports"],
     ),
@@ -113,7 +113,7 @@ pub static RULES: [RuleMeta; 19] = [
         "A probe or lifecycle handler with `host` set makes the kubelet connect to an arbitrary \
          address from the node, which can be abused to reach node-local or internal endpoints.",
         "Drop `host` so the kubelet probes the pod's own IP:\n```yaml\nlivenessProbe:\n  httpGet:\n    port: 8080\n```",
-        &["5.7.3"],
+        &["5.6.3"],
         &["T1090"],
         &["baseline: Host Probes / Lifecycle Hooks"],
     ),
@@ -135,7 +135,7 @@ pub static RULES: [RuleMeta; 19] = [
         "procMount: Unmasked removes the runtime's masks over sensitive /proc paths. From policy v1.35 \
          baseline allows it for pods in a user namespace (hostUsers: false).",
         "Remove `procMount` (or set it to Default):\n```yaml\nsecurityContext:\n  procMount: Default\n```",
-        &["5.7.3"],
+        &["5.6.3"],
         &["T1611"],
         &["baseline: /proc Mount Type"],
     ),
@@ -146,7 +146,7 @@ pub static RULES: [RuleMeta; 19] = [
         "Baseline forbids the Unconfined seccomp profile (and, before v1.19, unconfined seccomp \
          annotations): without a syscall filter the whole kernel attack surface is reachable.",
         "Use the runtime's default profile:\n```yaml\nsecurityContext:\n  seccompProfile:\n    type: RuntimeDefault\n```",
-        &["5.7.2"],
+        &["5.6.2"],
         &["T1611"],
         &["baseline: Seccomp"],
     ),
@@ -157,7 +157,7 @@ pub static RULES: [RuleMeta; 19] = [
         "Setting the SELinux user or role, or a type other than the container types, can run the \
          container in an unconfined or privileged SELinux domain.",
         "Remove `user` and `role`; use a container type or leave it unset:\n```yaml\nsecurityContext:\n  seLinuxOptions:\n    level: \"s0:c123,c456\"\n```",
-        &["5.7.3"],
+        &["5.6.3"],
         &["T1611"],
         &["baseline: SELinux"],
     ),
@@ -168,7 +168,7 @@ pub static RULES: [RuleMeta; 19] = [
         "Only namespaced sysctls isolated from other pods are allowed; others change kernel behaviour \
          for the whole node. The allowed list grows with the policy version.",
         "Remove the sysctl, or set it on the node if it is really needed:\n```yaml\nsecurityContext:\n  sysctls:\n    - name: net.ipv4.ip_local_port_range\n      value: \"1024 65000\"\n```",
-        &["5.7.3"],
+        &["5.6.3"],
         &["T1611"],
         &["baseline: Sysctls"],
     ),
@@ -179,7 +179,7 @@ pub static RULES: [RuleMeta; 19] = [
         "A HostProcess container runs directly on the Windows node with the node's privileges; it is \
          the Windows equivalent of a privileged container.",
         "Remove `hostProcess: true`:\n```yaml\nsecurityContext:\n  windowsOptions:\n    hostProcess: false\n```",
-        &["5.2.11"],
+        &["5.2.10"],
         &["T1611"],
         &["baseline: HostProcess"],
     ),
@@ -201,7 +201,7 @@ pub static RULES: [RuleMeta; 19] = [
         "Restricted (v1.22+) requires every container to drop ALL capabilities and add back at most \
          NET_BIND_SERVICE. Windows pods are exempt from v1.25.",
         "Drop everything:\n```yaml\nsecurityContext:\n  capabilities:\n    drop: [\"ALL\"]\n```",
-        &["5.2.9", "5.2.10"],
+        &["5.2.8", "5.2.9"],
         &["T1611"],
         &["restricted: Capabilities"],
     ),
@@ -212,7 +212,7 @@ pub static RULES: [RuleMeta; 19] = [
         "Restricted forbids procMount: Unmasked even for pods in a user namespace, which baseline \
          allows from v1.35.",
         "Remove `procMount` (or set it to Default):\n```yaml\nsecurityContext:\n  procMount: Default\n```",
-        &["5.7.3"],
+        &["5.6.3"],
         &["T1611"],
         &["restricted: /proc Mount Type"],
     ),
@@ -223,7 +223,7 @@ pub static RULES: [RuleMeta; 19] = [
         "Restricted allows only configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, \
          projected and secret volumes; other in-tree types reach node or network storage directly.",
         "Use a PersistentVolumeClaim for network storage:\n```yaml\nvolumes:\n  - name: data\n    persistentVolumeClaim:\n      claimName: data\n```",
-        &["5.2.12"],
+        &["5.2.11"],
         &["T1611"],
         &["restricted: Volume Types"],
     ),
@@ -255,7 +255,7 @@ pub static RULES: [RuleMeta; 19] = [
         "Restricted (v1.19+) requires every container to run under RuntimeDefault or Localhost \
          seccomp, set on the container or the pod. Windows pods are exempt from v1.25.",
         "Set it at pod level:\n```yaml\nspec:\n  securityContext:\n    seccompProfile:\n      type: RuntimeDefault\n```",
-        &["5.7.2"],
+        &["5.6.2"],
         &["T1611"],
         &["restricted: Seccomp"],
     ),
