@@ -36,6 +36,11 @@ pub struct Config {
     pub strict: Vec<String>,
     #[serde(default)]
     pub ignore: Vec<IgnoreEntry>,
+    /// The Pod Security Admission configuration (a PodSecurityConfiguration:
+    /// defaults and exemptions). Not a filter setting: it is carried here so
+    /// one file configures a scan, and read by the Pod Security analyzer.
+    #[serde(default)]
+    pub pss: Option<serde_json::Value>,
 }
 
 /// One waiver: findings of `rule` on objects matching every given selector.

@@ -198,7 +198,7 @@ fn scan(a: ScanArgs) -> Result<u8, String> {
     if let Some(n) = a.max_file_size {
         load.max_file_size = n;
     }
-    let pipeline::Scan { report, outcome } = pipeline::scan(&a.paths, &load, &settings.filter);
+    let pipeline::Scan { report, outcome } = pipeline::scan(&a.paths, &load, &settings);
     let format = match a.format {
         OutFormat::Table => Format::Table,
         OutFormat::Json => Format::Json,

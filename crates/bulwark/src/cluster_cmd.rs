@@ -252,7 +252,7 @@ fn gap(context: &str, n: &NotEvaluated, catalog: &bulwark_core::Catalog) -> Inpu
     }
 }
 
-fn report_of(c: Collection, filter: &bulwark_filter::Filter) -> pipeline::Scan {
+fn report_of(c: Collection, settings: &pipeline::ScanSettings) -> pipeline::Scan {
     let catalog = pipeline::catalog();
     let summary = LoadSummary {
         files: 0,
@@ -263,7 +263,7 @@ fn report_of(c: Collection, filter: &bulwark_filter::Filter) -> pipeline::Scan {
             .map(|n| gap(&c.context, n, &catalog))
             .collect(),
     };
-    pipeline::scan_inventory(Inventory::new(c.resources), summary, filter)
+    pipeline::scan_inventory(Inventory::new(c.resources), summary, settings)
 }
 
 fn format_of(f: OutFormat) -> Format {
@@ -341,7 +341,7 @@ fn scan(a: ClusterScanArgs) -> Result<u8, String> {
         if let Some(p) = &a.snapshot {
             write_snapshot(&c, Some(p))?;
         }
-        let pipeline::Scan { report, outcome } = report_of(c, &settings.filter);
+        let pipeline::Scan { report, outcome } = report_of(c, &settings);
         crate::waivers::print_notices(&outcome);
         if f.show_suppressed {
             crate::waivers::print_suppressed(&outcome);

@@ -6,13 +6,23 @@ use bulwark_core::{Analyzer, Catalog, Inventory, Severity, finding::sort_finding
 use bulwark_filter::{Config, FileBase, Filter, Outcome, Overrides, Settings};
 use bulwark_load::config::{ConfigFile, find_config, read_config};
 use bulwark_load::{LoadOptions, Loaded};
+use bulwark_pss::PsaConfig;
 use bulwark_report::{Report, Summary, Tool};
 
-/// Every analyzer a scan runs.
+/// Every analyzer a scan runs, with their default configuration (enough
+/// for the rule catalog).
 pub fn analyzers() -> Vec<Box<dyn Analyzer>> {
+    analyzers_for(&PsaConfig::default())
+}
+
+/// Every analyzer a scan runs, configured by the scan's config file.
+fn analyzers_for(pss: &PsaConfig) -> Vec<Box<dyn Analyzer>> {
     vec![
         Box::new(bulwark_rules::BuiltinRules),
-        Box::new(bulwark_pss::PssAnalyzer::default()),
+        Box::new(bulwark_pss::PssAnalyzer {
+            exemptions: pss.exemptions.clone(),
+            ..Default::default()
+        }),
         Box::new(bulwark_rbac::RbacAnalyzer),
         Box::new(bulwark_node::NodeConfigAnalyzer),
         Box::new(bulwark_netpol::NetpolAnalyzer),
@@ -34,13 +44,22 @@ pub struct FilterSources<'a> {
     pub baseline: Option<&'a Path>,
 }
 
+/// Everything a scan is configured with besides its inputs.
+pub struct ScanSettings {
+    pub filter: Filter,
+    /// Exit 1 when a reported finding is at or above this.
+    pub fail_on: Option<Severity>,
+    /// The `pss:` section of the config: Pod Security exemptions.
+    pub pss: PsaConfig,
+}
+
 /// Reads the config and baseline and merges them with the command line.
 /// Any problem is a usage error (exit 2) with every message in it.
 pub fn settings(
     paths: &[PathBuf],
     cli: &Overrides,
     src: &FilterSources<'_>,
-) -> Result<Settings, String> {
+) -> Result<ScanSettings, String> {
     let catalog = catalog();
     let config = load_config(paths, src)?;
     let cwd = std::env::current_dir().unwrap_or_default();
@@ -68,7 +87,21 @@ pub fn settings(
             .map_err(|e| format!("{}: {e}", b.display()))?;
         s.filter.baseline = Some(file);
     }
-    Ok(s)
+    let pss = match config.as_ref().and_then(|c| c.value.pss.as_ref()) {
+        Some(v) => PsaConfig::from_value(v).map_err(|e| {
+            let at = config.as_ref().map_or_else(String::new, |c| {
+                format!("{}: ", c.locate(&bulwark_core::FieldPath::parse("pss")))
+            });
+            format!("{at}pss: {e}")
+        })?,
+        None => PsaConfig::default(),
+    };
+    let Settings { filter, fail_on } = s;
+    Ok(ScanSettings {
+        filter,
+        fail_on,
+        pss,
+    })
 }
 
 fn load_config(
@@ -99,9 +132,9 @@ pub struct Scan {
 }
 
 /// Loads `paths`, runs every analyzer over them and filters the findings.
-pub fn scan(paths: &[PathBuf], opts: &LoadOptions, filter: &Filter) -> Scan {
+pub fn scan(paths: &[PathBuf], opts: &LoadOptions, settings: &ScanSettings) -> Scan {
     let Loaded { resources, summary } = bulwark_load::load_paths(paths, opts);
-    scan_inventory(Inventory::new(resources), summary, filter)
+    scan_inventory(Inventory::new(resources), summary, settings)
 }
 
 /// Runs every analyzer over an inventory from any source (files, a live
@@ -109,16 +142,16 @@ pub fn scan(paths: &[PathBuf], opts: &LoadOptions, filter: &Filter) -> Scan {
 pub fn scan_inventory(
     inv: Inventory,
     summary: bulwark_core::LoadSummary,
-    filter: &Filter,
+    settings: &ScanSettings,
 ) -> Scan {
-    let analyzers = analyzers();
+    let analyzers = analyzers_for(&settings.pss);
     let catalog = Catalog::from_analyzers(&analyzers);
     let mut findings = Vec::new();
     for a in &analyzers {
         a.analyze(&inv, &mut findings);
     }
     sort_findings(&mut findings);
-    let mut outcome = filter.apply(&inv, &catalog, findings);
+    let mut outcome = settings.filter.apply(&inv, &catalog, findings);
     let findings = std::mem::take(&mut outcome.reported);
     let mut by_severity = std::collections::BTreeMap::new();
     for s in Severity::ALL {
