@@ -133,7 +133,13 @@ pub struct Scan {
 
 /// Loads `paths`, runs every analyzer over them and filters the findings.
 pub fn scan(paths: &[PathBuf], opts: &LoadOptions, settings: &ScanSettings) -> Scan {
-    let Loaded { resources, summary } = bulwark_load::load_paths(paths, opts);
+    let Loaded {
+        mut resources,
+        summary,
+    } = bulwark_load::load_paths(paths, opts);
+    // A `kubectl get -A -o json` dump holds every pod of every workload:
+    // report each pod once, on its workload, as a live cluster scan does.
+    bulwark_cluster::owners::fold_owned(&mut resources);
     scan_inventory(Inventory::new(resources), summary, settings)
 }
 
