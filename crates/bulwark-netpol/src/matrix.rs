@@ -263,11 +263,24 @@ impl Model {
             }
         }
         // Ingress rows, stored transposed: cells[src * n + dst].
+        // Rows come per destination; they are written in tiles of TILE
+        // destinations so the transposition stays in cache.
+        const TILE: usize = 64;
         let mut cells = vec![ALL; n * n];
-        for dst in 0..n {
-            if let Some(row) = self.row(dst, Direction::Ingress, &targets, &mut it) {
-                for (src, id) in row.into_iter().enumerate() {
-                    cells[src * n + dst] = id;
+        for d0 in (0..n).step_by(TILE) {
+            let rows: Vec<(usize, Vec<u32>)> = (d0..n.min(d0 + TILE))
+                .filter_map(|dst| {
+                    self.row(dst, Direction::Ingress, &targets, &mut it)
+                        .map(|r| (dst, r))
+                })
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
+            for src in 0..n {
+                let base = src * n;
+                for (dst, row) in &rows {
+                    cells[base + dst] = row[src];
                 }
             }
         }

@@ -411,8 +411,14 @@ fn invalid_inputs_are_errors_not_answers() {
             "ipBlock cannot be combined",
         ),
         ("{}", "a peer must set"),
-        ("ipBlock: {cidr: 10.0.0.0/8, except: [10.0.0.0/8]}", "strict subset"),
-        ("ipBlock: {cidr: 10.0.0.0/8, except: [11.0.0.0/8]}", "strict subset"),
+        (
+            "ipBlock: {cidr: 10.0.0.0/8, except: [10.0.0.0/8]}",
+            "strict subset",
+        ),
+        (
+            "ipBlock: {cidr: 10.0.0.0/8, except: [11.0.0.0/8]}",
+            "strict subset",
+        ),
     ];
     for (peer, msg) in cases {
         let y = deploy("a", "web", "{app: web}", "[]")
