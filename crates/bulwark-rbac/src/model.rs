@@ -166,8 +166,13 @@ pub struct Model<'a> {
     aggregated_into: HashSet<RoleId>,
 }
 
+/// The string at a `/a/b` path (keys without `~` or `/`), without the
+/// allocations of `Value::pointer`: this runs for every binding.
 fn str_at<'a>(v: &'a Value, ptr: &str) -> Option<&'a str> {
-    v.pointer(ptr).and_then(Value::as_str)
+    ptr.split('/')
+        .filter(|k| !k.is_empty())
+        .try_fold(v, |cur, k| cur.get(k))
+        .and_then(Value::as_str)
 }
 
 fn is_bootstrap(res: &Resource) -> bool {
