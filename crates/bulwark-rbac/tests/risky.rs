@@ -442,3 +442,61 @@ rules:
     assert!(has(&f, "rbac-unused-role", "top", "metadata.name", 3));
     assert_eq!(fires(&f, "rbac-unused-role"), 1);
 }
+
+const USER_BINDING: &str = "
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: b}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: ROLE}
+subjects:
+- {apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}
+";
+
+#[test]
+fn every_read_and_write_verb_on_everything_is_admin() {
+    let role = "apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: rw}
+rules:
+- apiGroups: ['*']
+  resources: ['*']
+  verbs: [get, list, watch, create, update, patch, delete]
+";
+    let f = scan(&format!("{role}{}", USER_BINDING.replace("ROLE", "rw")));
+    assert_eq!(fires(&f, "rbac-cluster-admin-binding"), 1, "{:?}", keys(&f));
+    // Read-only on everything is not full control.
+    let ro = role.replace(
+        "[get, list, watch, create, update, patch, delete]",
+        "[get, list, watch]",
+    );
+    let f = scan(&format!("{ro}{}", USER_BINDING.replace("ROLE", "rw")));
+    assert_eq!(fires(&f, "rbac-cluster-admin-binding"), 0, "{:?}", keys(&f));
+}
+
+#[test]
+fn a_binding_to_cluster_admin_counts_whatever_the_manifest_says() {
+    // The API server reconciles cluster-admin at start-up: a manifest that
+    // redefines it does not make a binding to it harmless.
+    let fake = "apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: cluster-admin}
+rules:
+- {apiGroups: [apps], resources: [deployments], verbs: [get]}
+";
+    let f = scan(&format!(
+        "{fake}{}",
+        USER_BINDING.replace("ROLE", "cluster-admin")
+    ));
+    assert_eq!(fires(&f, "rbac-cluster-admin-binding"), 1, "{:?}", keys(&f));
+    // Unless reconciliation is switched off for it.
+    let frozen = fake.replace(
+        "metadata: {name: cluster-admin}",
+        "metadata: {name: cluster-admin, annotations: {rbac.authorization.kubernetes.io/autoupdate: 'false'}}",
+    );
+    let f = scan(&format!(
+        "{frozen}{}",
+        USER_BINDING.replace("ROLE", "cluster-admin")
+    ));
+    assert_eq!(fires(&f, "rbac-cluster-admin-binding"), 0, "{:?}", keys(&f));
+}

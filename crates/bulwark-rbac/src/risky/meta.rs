@@ -76,11 +76,14 @@ pub static WILDCARD_API_GROUP: RuleMeta = meta(
 
 pub static CLUSTER_ADMIN_BINDING: RuleMeta = meta(
     "rbac-cluster-admin-binding",
-    "cluster-admin (or `*` on `*`) bound to a non-system subject",
+    "cluster-admin (or full control of `*`) bound to a non-system subject",
     Severity::Critical,
-    "cluster-admin, or any role with every verb on every resource of every group, is full \
-     control of the cluster (or, through a RoleBinding, of the namespace). Only control-plane \
-     components and a break-glass group should hold it.",
+    "cluster-admin, or any role with every verb (or every read and write verb: get, list, \
+     create, update, patch, delete) on every resource of every group, is full control of the \
+     cluster (or, through a RoleBinding, of the namespace): whoever can create pods anywhere \
+     can run them as any service account. A binding to `cluster-admin` counts whatever a \
+     manifest of that name says, because the API server reconciles that role at start-up. \
+     Only control-plane components and a break-glass group should hold it.",
     "Bind a role with the permissions needed, scoped with a RoleBinding:\n```yaml\nkind: RoleBinding\nmetadata: {name: team-edit, namespace: team}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit}\n```",
     &["5.1.1", "5.1.7"],
     &["T1078", "T1098.006"],

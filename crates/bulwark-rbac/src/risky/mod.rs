@@ -158,12 +158,41 @@ pub fn is_full_wildcard(r: &PolicyRule<'_>) -> bool {
     r.verbs.contains(&ALL) && r.resources.contains(&ALL) && r.api_groups.contains(&ALL)
 }
 
+/// Verbs that together read and change anything a rule names: with them on
+/// every resource, a subject can create pods that mount any service account
+/// and so take every other power, even without `escalate` or `bind`.
+const FULL_CONTROL_VERBS: [&str; 6] = ["get", "list", "create", "update", "patch", "delete"];
+
+/// Whether a rule gives full control of every resource of every group:
+/// `*` on `*`, or every read and write verb on `*`.
+fn is_full_control(r: &PolicyRule<'_>) -> bool {
+    r.resources.contains(&ALL)
+        && r.api_groups.contains(&ALL)
+        && (r.verbs.contains(&ALL) || FULL_CONTROL_VERBS.iter().all(|v| r.verbs.contains(v)))
+}
+
 /// Whether a role is equivalent to cluster-admin on resources.
 pub fn is_admin_equivalent(m: &Model<'_>, role: RoleId) -> bool {
     m.roles[role]
         .rules
         .iter()
-        .any(|r| is_full_wildcard(m.rule(*r)))
+        .any(|r| is_full_control(m.rule(*r)))
+}
+
+/// Whether a binding refers to the API server's own `cluster-admin`: the
+/// server reconciles that role at start-up (adding back any rule a manifest
+/// left out) unless its `rbac.authorization.kubernetes.io/autoupdate`
+/// annotation is "false", so a binding to it is a binding to `*` on `*`
+/// whatever a manifest of the same name says.
+fn refers_to_reconciled_cluster_admin(m: &Model<'_>, b: &crate::model::Binding<'_>) -> bool {
+    b.role_kind == "ClusterRole"
+        && b.role_name == "cluster-admin"
+        && b.role.is_none_or(|r| {
+            m.roles[r]
+                .res
+                .annotation("rbac.authorization.kubernetes.io/autoupdate")
+                != Some("false")
+        })
 }
 
 fn split(resource: &str) -> (&str, &str) {
@@ -365,7 +394,8 @@ fn check_bindings(m: &Model<'_>, out: &mut Vec<Finding>) {
         if b.bootstrap || is_default_data(b.res) {
             continue;
         }
-        let admin = b.role.is_some_and(|r| is_admin_equivalent(m, r));
+        let admin = b.role.is_some_and(|r| is_admin_equivalent(m, r))
+            || refers_to_reconciled_cluster_admin(m, b);
         for s in &b.subjects {
             let Some(subject) = &s.resolved else {
                 continue;
@@ -410,7 +440,7 @@ fn check_bindings(m: &Model<'_>, out: &mut Vec<Finding>) {
                     &meta::CLUSTER_ADMIN_BINDING,
                     sev,
                     format!(
-                        "{} gives {subject} every verb on every resource: full control of {scope}",
+                        "{} gives {subject} read and write on every resource: full control of {scope}",
                         b.display_ref()
                     ),
                 );

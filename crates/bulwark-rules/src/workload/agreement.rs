@@ -4,8 +4,10 @@
 //! - Pod Security Admission, newest Kubernetes version: for every PSA check
 //!   that a workload rule covers, the rule fires on every `fail/` pod of
 //!   that check and stays silent on every `pass/` pod.
-//! - Polaris: for every Polaris check a workload rule covers, the rule fires
-//!   on every `failure*` file and on no `success*` file.
+//!
+//! Agreement with Polaris (every family, one mapping) is in
+//! `crates/bulwark/tests/polaris.rs`, and the CIS ids of every rule are
+//! checked against v1.12 in `crates/bulwark/tests/catalog.rs`.
 //!
 //! Deliberate differences are listed, each with its reason.
 
@@ -196,79 +198,4 @@ fn agrees_with_pod_security_admission_fixtures() {
     }
     assert!(checked >= 90, "only {checked} fixtures checked");
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
-}
-
-/// Polaris check -> the workload rule that covers it.
-const POLARIS_COVERS: &[(&str, &str)] = &[
-    ("cpuLimitsMissing", "missing-cpu-limits"),
-    ("cpuRequestsMissing", "missing-cpu-requests"),
-    ("dangerousCapabilities", "dangerous-capabilities"),
-    ("hostIPCSet", "host-ipc"),
-    ("hostNetworkSet", "host-network"),
-    ("hostPIDSet", "host-pid"),
-    ("hostPathSet", "host-path-volume"),
-    ("hostPortSet", "host-port"),
-    ("hostProcess", "windows-host-process"),
-    ("insecureCapabilities", "capabilities-not-dropped"),
-    ("livenessProbeMissing", "missing-liveness-probe"),
-    ("memoryLimitsMissing", "missing-memory-limits"),
-    ("memoryRequestsMissing", "missing-memory-requests"),
-    ("notReadOnlyRootFilesystem", "writable-root-filesystem"),
-    ("privilegeEscalationAllowed", "privilege-escalation-allowed"),
-    ("procMount", "proc-mount-unmasked"),
-    ("readinessProbeMissing", "missing-readiness-probe"),
-    ("runAsPrivileged", "privileged-container"),
-    ("runAsRootAllowed", "runs-as-root"),
-];
-
-/// Polaris fixtures where we deliberately judge differently, and why.
-const POLARIS_DIFFERENCES: &[(&str, &str)] = &[];
-
-#[test]
-fn agrees_with_polaris_fixtures() {
-    let Some(root) = corpus("polaris/test/checks") else {
-        return;
-    };
-    let mut problems = Vec::new();
-    for (check, rule) in POLARIS_COVERS {
-        let files = files_in(&root.join(check));
-        assert!(!files.is_empty(), "no Polaris fixtures for {check}");
-        for file in files {
-            let stem = file.file_name().and_then(|s| s.to_str()).unwrap_or("");
-            let must_fire = stem.contains("failure");
-            if !must_fire && !stem.starts_with("success") {
-                continue; // mutated*.yaml and check.yaml are not test cases
-            }
-            let name = format!("{check}/{stem}");
-            if POLARIS_DIFFERENCES.iter().any(|(n, _)| *n == name) {
-                continue;
-            }
-            problems.extend(judge(&name, &file, &[rule], must_fire));
-        }
-    }
-    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
-}
-
-/// Every CIS id a workload rule maps to exists in CIS Kubernetes Benchmark
-/// v1.12, as kube-bench transcribes it.
-#[test]
-fn cis_ids_exist_in_benchmark_1_12() {
-    let Some(dir) = corpus("kube-bench/cfg/cis-1.12") else {
-        return;
-    };
-    let text = std::fs::read_to_string(dir.join("policies.yaml")).expect("policies.yaml");
-    let ids: Vec<&str> = text
-        .lines()
-        .filter_map(|l| l.trim().strip_prefix("- id:"))
-        .map(|id| id.trim().trim_matches('"'))
-        .collect();
-    for check in super::CHECKS {
-        for cis in check.meta.mappings.cis {
-            assert!(
-                ids.contains(cis),
-                "{}: CIS {cis} is not in v1.12",
-                check.meta.id
-            );
-        }
-    }
 }
