@@ -27,6 +27,14 @@ fn is_manifest(p: &Path) -> bool {
     )
 }
 
+/// `.bulwark.yaml` / `.bulwark.yml`: the scan's configuration.
+fn is_bulwark_config(p: &Path) -> bool {
+    matches!(
+        p.file_name().and_then(|n| n.to_str()),
+        Some(".bulwark.yaml" | ".bulwark.yml")
+    )
+}
+
 /// What kind of renderable directory `dir` is, if any.
 fn renderable(dir: &Path) -> Option<Input> {
     if dir.join("Chart.yaml").is_file() {
@@ -118,6 +126,8 @@ fn walk_dir(
                          named on the command line)"
                     .into(),
             });
+        } else if is_bulwark_config(path) {
+            // bulwark's own config is read as config, not scanned as input.
         } else if is_manifest(path) {
             found.push(Input::File(path.to_path_buf()));
         } else {

@@ -246,3 +246,20 @@ fn yaml_1_1_values_in_a_manifest() {
     assert_eq!(v["metadata"]["annotations"]["enabled"], json!(true));
     assert_eq!(v["metadata"]["annotations"]["quoted"], json!("on"));
 }
+
+/// bulwark's own `.bulwark.yaml` in a scanned directory is configuration,
+/// not an input: it is neither scanned nor reported as skipped.
+#[test]
+fn bulwark_config_in_a_scanned_directory_is_not_an_input() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join(".bulwark.yaml"), "strict: []\n").expect("write");
+    std::fs::write(dir.path().join("notes.txt"), "hello\n").expect("write");
+    let l = bulwark_load::load_paths(
+        &[dir.path().to_path_buf()],
+        &bulwark_load::LoadOptions::default(),
+    );
+    assert!(l.summary.errors.is_empty(), "{:?}", l.summary.errors);
+    let skipped: Vec<_> = l.summary.skipped.iter().map(|s| s.file.clone()).collect();
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert!(skipped[0].ends_with("notes.txt"), "{skipped:?}");
+}
