@@ -25,6 +25,21 @@ pub struct Mappings {
 }
 
 impl Mappings {
+    /// Every framework with its display name and ids, in a fixed order
+    /// (empty ones included), so every output names them the same way.
+    pub fn named(&self) -> [(&'static str, &'static [&'static str]); 8] {
+        [
+            ("CIS Kubernetes Benchmark", self.cis),
+            ("NSA-CISA hardening guidance", self.nsa),
+            ("MITRE ATT&CK", self.mitre),
+            ("Pod Security Standards", self.pss),
+            ("PCI DSS", self.pci_dss),
+            ("SOC 2", self.soc2),
+            ("ISO 27001", self.iso27001),
+            ("HIPAA", self.hipaa),
+        ]
+    }
+
     pub const NONE: Mappings = Mappings {
         cis: &[],
         nsa: &[],

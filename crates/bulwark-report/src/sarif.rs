@@ -148,21 +148,12 @@ fn pascal(id: &str) -> String {
 }
 
 fn mappings(r: &RuleMeta) -> Vec<String> {
-    let m = &r.mappings;
-    [
-        ("CIS Kubernetes Benchmark", m.cis),
-        ("NSA-CISA hardening guide", m.nsa),
-        ("MITRE ATT&CK", m.mitre),
-        ("Pod Security Standards", m.pss),
-        ("PCI DSS", m.pci_dss),
-        ("SOC 2", m.soc2),
-        ("ISO 27001", m.iso27001),
-        ("HIPAA", m.hipaa),
-    ]
-    .iter()
-    .filter(|(_, ids)| !ids.is_empty())
-    .map(|(name, ids)| format!("{name}: {}", ids.join(", ")))
-    .collect()
+    r.mappings
+        .named()
+        .iter()
+        .filter(|(_, ids)| !ids.is_empty())
+        .map(|(name, ids)| format!("{name}: {}", ids.join(", ")))
+        .collect()
 }
 
 fn rule(r: &RuleMeta) -> ReportingDescriptor {

@@ -119,6 +119,32 @@ pub struct FilterArgs {
     pub show_suppressed: bool,
 }
 
+impl FilterArgs {
+    /// The scan settings these flags ask for, merged with the config file
+    /// found from `paths` (or named by `--config`).
+    pub fn settings(
+        &self,
+        paths: &[PathBuf],
+        fail_on: Option<Severity>,
+    ) -> Result<pipeline::ScanSettings, String> {
+        let overrides = bulwark_filter::Overrides {
+            severity: self.severity,
+            fail_on,
+            rules: self.rules.clone(),
+            skip_rules: self.skip_rules.clone(),
+            categories: self.categories.clone(),
+        };
+        let sources = pipeline::FilterSources {
+            config: self.config.as_deref(),
+            no_config: self.no_config,
+            baseline: self.baseline.as_deref(),
+        };
+        let mut settings = pipeline::settings(paths, &overrides, &sources)?;
+        settings.filter.record_baseline = self.write_baseline.is_some();
+        Ok(settings)
+    }
+}
+
 /// Parses `1048576`, `512K`, `64M`, `1G` (also `64MiB`, `64MB`: powers of 1024).
 fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
@@ -180,20 +206,7 @@ pub fn run(cli: Cli) -> Result<u8, String> {
 
 fn scan(a: ScanArgs) -> Result<u8, String> {
     let f = &a.filter;
-    let overrides = bulwark_filter::Overrides {
-        severity: f.severity,
-        fail_on: a.fail_on,
-        rules: f.rules.clone(),
-        skip_rules: f.skip_rules.clone(),
-        categories: f.categories.clone(),
-    };
-    let sources = pipeline::FilterSources {
-        config: f.config.as_deref(),
-        no_config: f.no_config,
-        baseline: f.baseline.as_deref(),
-    };
-    let mut settings = pipeline::settings(&a.paths, &overrides, &sources)?;
-    settings.filter.record_baseline = f.write_baseline.is_some();
+    let settings = f.settings(&a.paths, a.fail_on)?;
     let mut load = LoadOptions::default();
     if let Some(n) = a.max_file_size {
         load.max_file_size = n;

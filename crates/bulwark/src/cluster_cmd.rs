@@ -287,20 +287,7 @@ fn render(report: &Report, format: Format, color: bool) -> Result<Vec<u8>, Strin
 
 fn scan(a: ClusterScanArgs) -> Result<u8, String> {
     let f = &a.filter;
-    let overrides = bulwark_filter::Overrides {
-        severity: f.severity,
-        fail_on: a.fail_on,
-        rules: f.rules.clone(),
-        skip_rules: f.skip_rules.clone(),
-        categories: f.categories.clone(),
-    };
-    let sources = pipeline::FilterSources {
-        config: f.config.as_deref(),
-        no_config: f.no_config,
-        baseline: f.baseline.as_deref(),
-    };
-    let mut settings = pipeline::settings(&[], &overrides, &sources)?;
-    settings.filter.record_baseline = f.write_baseline.is_some();
+    let settings = f.settings(&[], a.fail_on)?;
     let format = format_of(a.format);
     if a.snapshot.is_some() && (a.connect.all_contexts || a.connect.contexts.len() > 1) {
         return Err("--snapshot holds one cluster: pass one --context".into());

@@ -19,17 +19,7 @@ pub fn text(r: &RuleMeta) -> String {
             let _ = writeln!(s, "  - {u}");
         }
     }
-    let m = &r.mappings;
-    let mappings: [(&str, &[&str]); 8] = [
-        ("CIS Kubernetes Benchmark", m.cis),
-        ("NSA-CISA hardening guidance", m.nsa),
-        ("MITRE ATT&CK", m.mitre),
-        ("Pod Security Standards", m.pss),
-        ("PCI DSS", m.pci_dss),
-        ("SOC 2", m.soc2),
-        ("ISO 27001", m.iso27001),
-        ("HIPAA", m.hipaa),
-    ];
+    let mappings = r.mappings.named();
     if mappings.iter().any(|(_, ids)| !ids.is_empty()) {
         s.push_str("\nMappings:\n");
         for (name, ids) in mappings.iter().filter(|(_, ids)| !ids.is_empty()) {
