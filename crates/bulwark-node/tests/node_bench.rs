@@ -900,3 +900,51 @@ fn permission_denied_is_not_evaluated_with_the_reason() {
         );
     }
 }
+
+/// JUnit output: one case per check; FAIL is a failure, NOT_EVALUATED and
+/// WARN are skipped, never green.
+#[test]
+fn junit_output_never_shows_an_unseen_check_as_passed() {
+    let t = kubeadm_control_plane(false);
+    t.remove("/etc/kubernetes/manifests/etcd.yaml");
+    let r = t.run(None);
+    let xml = bulwark_node::bench::junit::to_junit(&r).expect("junit");
+    let cases = xml.matches("<testcase ").count();
+    let total: usize = r.sections.iter().map(|s| s.results.len()).sum();
+    assert_eq!(cases, total);
+    let failures = xml.matches("<failure").count();
+    let skipped = xml.matches("<skipped").count();
+    assert_eq!(failures, r.summary.fail, "{xml}");
+    assert_eq!(skipped, r.summary.warn + r.summary.not_evaluated);
+    assert!(r.summary.fail > 0 && r.summary.not_evaluated > 0);
+}
+
+/// SARIF output is valid SARIF 2.1.0 (the official schema) and keeps every
+/// status apart: fail, pass, review (WARN) and open (NOT_EVALUATED).
+#[test]
+fn sarif_output_is_valid_and_keeps_every_status() {
+    let t = kubeadm_control_plane(false);
+    t.remove("/etc/kubernetes/manifests/etcd.yaml");
+    let r = t.run(None);
+    let log = bulwark_node::bench::sarif::to_sarif(&r);
+    let schema_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../bulwark-report/tests/data/sarif-schema-2.1.0.json"
+    );
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(schema_path).expect("schema")).expect("json");
+    let v = jsonschema::draft7::new(&schema).expect("schema compiles");
+    let errors: Vec<String> = v.iter_errors(&log).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let kinds: Vec<&str> = log["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|x| x["kind"].as_str())
+        .collect();
+    let count = |k: &str| kinds.iter().filter(|x| **x == k).count();
+    assert_eq!(count("fail"), r.summary.fail);
+    assert_eq!(count("pass"), r.summary.pass);
+    assert_eq!(count("review"), r.summary.warn);
+    assert_eq!(count("open"), r.summary.not_evaluated);
+}

@@ -14,6 +14,8 @@ use clap::ValueEnum;
 pub enum NodeFormat {
     Table,
     Json,
+    Sarif,
+    Junit,
 }
 
 #[derive(clap::Args, Debug)]
@@ -107,6 +109,12 @@ pub fn run(a: NodeArgs) -> Result<u8, String> {
             serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
         ),
         NodeFormat::Table => print!("{}", report.render_table()),
+        NodeFormat::Junit => println!("{}", bench::junit::to_junit(&report)?),
+        NodeFormat::Sarif => println!(
+            "{}",
+            serde_json::to_string_pretty(&bench::sarif::to_sarif(&report))
+                .map_err(|e| e.to_string())?
+        ),
     }
     Ok(0)
 }

@@ -3,7 +3,9 @@
 
 pub mod catalog;
 mod eval;
+pub mod junit;
 pub mod report;
+pub mod sarif;
 
 pub use catalog::{BenchCheck, CIS_1_12, EXTRA, Target};
 pub use report::{BenchReport, CheckResult, Section, Summary};
