@@ -4,11 +4,13 @@
 //! (per object, per pod, per container, or over the whole inventory). The
 //! shapes are written once here; a rule only says what it looks for.
 
+pub mod admission;
 pub mod check;
 pub mod deprecated;
 pub mod images;
 pub mod ingress;
 pub mod namespaces;
+pub mod quotas;
 pub mod secrets;
 pub mod service_accounts;
 pub mod services;
@@ -30,6 +32,8 @@ pub fn checks() -> Vec<&'static Check> {
     v.extend(services::CHECKS);
     v.extend(ingress::CHECKS);
     v.extend(deprecated::CHECKS);
+    v.extend(admission::CHECKS);
+    v.extend(quotas::CHECKS);
     v
 }
 
