@@ -6,6 +6,32 @@ use serde_json::Value;
 use crate::path::{FieldPath, Seg};
 use crate::resource::Resource;
 
+/// The capabilities container runtimes grant by default (containerd and
+/// Docker; CRI-O's default set is a subset). A container that drops all of
+/// them ends with none, as if it dropped ALL.
+pub const RUNTIME_DEFAULT_CAPABILITIES: &[&str] = &[
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "NET_RAW",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
+
+/// Whether the baseline Pod Security Standard lets a container add `cap`
+/// (upper case, no `CAP_` prefix): any runtime default except NET_RAW.
+pub fn baseline_allows_capability(cap: &str) -> bool {
+    cap != "NET_RAW" && RUNTIME_DEFAULT_CAPABILITIES.contains(&cap)
+}
+
 /// Which list of the pod spec a container is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ContainerKind {

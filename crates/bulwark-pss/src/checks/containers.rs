@@ -68,23 +68,6 @@ pub fn allow_privilege_escalation_1_25(pod: &PodCtx<'_>, o: &Options) -> Option<
     allow_privilege_escalation(pod, o)
 }
 
-/// The capabilities a container gets by default, which baseline lets a pod add.
-const DEFAULT_CAPABILITIES: &[&str] = &[
-    "AUDIT_WRITE",
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "MKNOD",
-    "NET_BIND_SERVICE",
-    "SETFCAP",
-    "SETGID",
-    "SETPCAP",
-    "SETUID",
-    "SYS_CHROOT",
-];
-
 fn capability_list<'a>(c: &super::ContainerView<'a>, key: &str) -> &'a [Value] {
     sc(c, "capabilities")
         .and_then(|caps| get(caps, key))
@@ -102,7 +85,7 @@ pub fn capabilities_baseline(pod: &PodCtx<'_>, _: &Options) -> Option<Violation>
         let mut valid = true;
         for (i, cap) in capability_list(c, "add").iter().enumerate() {
             let cap = text(cap);
-            if !DEFAULT_CAPABILITIES.contains(&cap.as_str()) {
+            if !bulwark_core::pod::baseline_allows_capability(cap.as_str()) {
                 valid = false;
                 paths.push(sc_path(c, "capabilities").key("add").index(i));
                 caps.insert(cap);

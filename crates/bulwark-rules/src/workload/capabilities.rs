@@ -1,5 +1,6 @@
 //! `capabilities-not-dropped` and `dangerous-capabilities`.
 
+use bulwark_core::pod::{RUNTIME_DEFAULT_CAPABILITIES, baseline_allows_capability};
 use bulwark_core::{ContainerView, FieldPath, Mappings, RuleMeta, Severity};
 use serde_json::Value;
 
@@ -75,26 +76,6 @@ pub static NOT_DROPPED: Check = Check {
     run: CheckFn::Container(check_dropped),
 };
 
-/// The capabilities container runtimes grant by default (containerd and
-/// Docker; CRI-O's default set is a subset). A container that drops all of
-/// them ends with none, as if it dropped ALL.
-const RUNTIME_DEFAULT: &[&str] = &[
-    "AUDIT_WRITE",
-    "CHOWN",
-    "DAC_OVERRIDE",
-    "FOWNER",
-    "FSETID",
-    "KILL",
-    "MKNOD",
-    "NET_BIND_SERVICE",
-    "NET_RAW",
-    "SETFCAP",
-    "SETGID",
-    "SETPCAP",
-    "SETUID",
-    "SYS_CHROOT",
-];
-
 fn check_dropped(c: &ContainerView<'_>, emit: &mut Emit<'_>) {
     if is_windows(&c.pod) {
         return;
@@ -103,7 +84,7 @@ fn check_dropped(c: &ContainerView<'_>, emit: &mut Emit<'_>) {
     if dropped.iter().any(|n| n == "ALL") {
         return;
     }
-    let kept: Vec<&str> = RUNTIME_DEFAULT
+    let kept: Vec<&str> = RUNTIME_DEFAULT_CAPABILITIES
         .iter()
         .copied()
         .filter(|d| !dropped.iter().any(|n| n == d))
@@ -122,12 +103,6 @@ fn check_dropped(c: &ContainerView<'_>, emit: &mut Emit<'_>) {
         )
     };
     emit.at(path, msg);
-}
-
-/// Whether the baseline Pod Security Standard lets a container add `cap`:
-/// any capability of the runtime default set except NET_RAW.
-fn baseline_allows(cap: &str) -> bool {
-    cap != "NET_RAW" && RUNTIME_DEFAULT.contains(&cap)
 }
 
 /// Capabilities with a known path out of the container or onto the node,
@@ -250,7 +225,7 @@ fn danger(cap: &str) -> Option<(Severity, &'static str)> {
     if let Some((_, sev, why)) = DANGEROUS.iter().find(|(n, _, _)| *n == cap) {
         return Some((*sev, why));
     }
-    if baseline_allows(cap) {
+    if baseline_allows_capability(cap) {
         return None;
     }
     Some((
@@ -290,7 +265,7 @@ mod tests {
         assert_eq!(danger("IPC_LOCK").map(|d| d.0), Some(Severity::Medium));
         assert_eq!(danger("NET_BIND_SERVICE"), None);
         assert_eq!(danger("CHOWN"), None);
-        assert!(!baseline_allows("NET_RAW"));
-        assert!(baseline_allows("SYS_CHROOT"));
+        assert!(!baseline_allows_capability("NET_RAW"));
+        assert!(baseline_allows_capability("SYS_CHROOT"));
     }
 }
