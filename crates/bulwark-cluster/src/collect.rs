@@ -134,8 +134,11 @@ pub async fn collect(
         .await
         .map_err(|_| unreachable(format!("no answer in {:?}", opts.request_timeout)))?
         .map_err(|e| unreachable(describe(&e)))?;
-    out.server_version = version.git_version;
+    out.server_version = version.git_version.clone();
     out.requests += 1;
+    // Kept as an object so the version checks see it, here and in snapshots.
+    let version_body = serde_json::to_value(&version)
+        .unwrap_or_else(|_| json!({ "gitVersion": out.server_version }));
     check_namespaces(&client, context, opts, &mut out).await?;
 
     let mut kinds: Vec<Kind> = Vec::new();
@@ -233,6 +236,11 @@ pub async fn collect(
                 .into(),
         });
     }
+    out.resources.push(Resource::new(
+        bulwark_core::server_version::object(version_body),
+        Origin::default(),
+        None,
+    ));
     out.not_evaluated.sort();
     opts.progress.finish_and_clear();
     Ok(out)

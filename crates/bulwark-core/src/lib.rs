@@ -12,6 +12,7 @@ pub mod pod;
 pub mod redact;
 pub mod resource;
 pub mod rule;
+pub mod server_version;
 pub mod span;
 pub mod value;
 

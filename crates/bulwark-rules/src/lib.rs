@@ -14,6 +14,7 @@ pub mod quotas;
 pub mod secrets;
 pub mod service_accounts;
 pub mod services;
+pub mod versions;
 pub mod workload;
 
 use bulwark_core::{Analyzer, Finding, Inventory, PodView, RuleMeta};
@@ -34,6 +35,7 @@ pub fn checks() -> Vec<&'static Check> {
     v.extend(deprecated::CHECKS);
     v.extend(admission::CHECKS);
     v.extend(quotas::CHECKS);
+    v.extend(versions::CHECKS);
     v
 }
 

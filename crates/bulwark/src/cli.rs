@@ -48,6 +48,9 @@ pub enum Command {
     /// CIS Kubernetes Benchmark of a node: component flags, config files,
     /// file modes and owners, read from the host (or --root).
     Node(crate::node_cmd::NodeArgs),
+    /// Known Kubernetes CVEs: the shipped feed, its date, and which CVEs
+    /// affect a component version.
+    Cves(crate::cves_cmd::CvesArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -175,6 +178,7 @@ pub fn run(cli: Cli) -> Result<u8, String> {
         Command::Cluster { command } => crate::cluster_cmd::run(command),
         Command::Netpol(a) => crate::netpol_cmd::run(a),
         Command::Node(a) => crate::node_cmd::run(a),
+        Command::Cves(a) => crate::cves_cmd::run(a),
         Command::Rules { format } => {
             let cat = pipeline::catalog();
             match format {

@@ -3,6 +3,7 @@
 
 mod cli;
 mod cluster_cmd;
+mod cves_cmd;
 mod explain;
 mod netpol_cmd;
 mod node_cmd;

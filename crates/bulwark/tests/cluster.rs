@@ -235,6 +235,28 @@ fn cluster_scan_and_snapshot_scan_agree_and_never_show_a_secret() {
         rules.iter().any(|r| r.starts_with("rbac-")),
         "no RBAC finding"
     );
+    // The server's /version is checked against the CVE feed, live and
+    // offline alike (it travels in the snapshot as a ServerVersion).
+    for report in [&live_report, &offline_report] {
+        let on_version: Vec<&Value> = report["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .filter(|f| f["rule_id"] == "kubernetes-known-cve")
+            .filter(|f| f["object"]["kind"] == "ServerVersion")
+            .collect();
+        assert!(
+            !on_version.is_empty(),
+            "no CVE finding on the server version"
+        );
+        for f in on_version {
+            let m = f["message"].as_str().unwrap_or("");
+            assert!(
+                m.contains("v1.33.1") && m.contains("Kubernetes CVE feed taken 20"),
+                "{m}"
+            );
+        }
+    }
     // Owned pods are reported on their workload, not again.
     assert!(
         !live_report["findings"]
