@@ -200,7 +200,7 @@ fn tell(c: &Collection) {
     let workloads = c.pod_counts.len();
     let pods: usize = c.pod_counts.values().sum();
     anstream::eprintln!(
-        "bulwark: cluster {} ({}): {} objects read in {} requests; {} pods counted on {} workloads; {} objects analysed{}",
+        "bulwark: cluster {} ({}): {} objects read in {} requests; {} pods counted on {} workloads; {} objects analysed (versions checked against the Kubernetes CVE feed taken {}){}",
         c.context,
         c.server_version,
         c.objects_read,
@@ -208,6 +208,7 @@ fn tell(c: &Collection) {
         pods,
         workloads,
         c.resources.len(),
+        bulwark_rules::versions::feed().taken,
         if c.not_evaluated.is_empty() {
             String::new()
         } else {

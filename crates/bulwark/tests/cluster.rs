@@ -158,7 +158,10 @@ fn cluster_scan_and_snapshot_scan_agree_and_never_show_a_secret() {
     assert_eq!(live.code, 0, "{}", live.stderr);
     let live_report: Value = serde_json::from_str(&live.stdout).expect("json report");
     assert!(
-        live.stderr.contains("cluster insecure (v1.33.1)"),
+        live.stderr.contains("cluster insecure (v1.33.1)")
+            && live
+                .stderr
+                .contains("checked against the Kubernetes CVE feed taken 20"),
         "{}",
         live.stderr
     );
