@@ -77,6 +77,11 @@ pub struct Finding {
     pub object: ObjectRef,
     pub path: FieldPath,
     pub location: Option<Location>,
+    /// Which of several findings of one rule at one field this is (the CVE
+    /// id when one image has several): part of the finding's identity in
+    /// baselines and SARIF fingerprints, so accepting one never hides
+    /// another.
+    pub subject: Option<String>,
 }
 
 impl Finding {
@@ -95,7 +100,14 @@ impl Finding {
             object: res.id.clone(),
             location: res.locate(&path),
             path,
+            subject: None,
         }
+    }
+
+    /// Names the finding's subject (see [`Finding::subject`]).
+    pub fn with_subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
     }
 
     /// Total order used by every renderer: file, line, rule, object, path.
@@ -105,6 +117,7 @@ impl Finding {
             &self.object,
             &self.rule_id,
             &self.path,
+            &self.subject,
             &self.message,
         )
     }

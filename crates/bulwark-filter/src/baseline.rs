@@ -54,11 +54,22 @@ pub struct BaselineEntry {
     pub namespace: Option<String>,
     pub name: String,
     pub path: String,
+    /// The finding's subject (a CVE id), when the rule names one: a new
+    /// CVE on an accepted image is a new finding.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
 }
 
-type Key = (String, String, Option<String>, String, String);
+type Key = (
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+);
 
 impl BaselineEntry {
     /// The entry for `f`; `object` is the finding's object value, used to
@@ -70,6 +81,7 @@ impl BaselineEntry {
             namespace: f.object.namespace.clone(),
             name: f.object.name.clone(),
             path: stable_path(&f.path, object),
+            subject: f.subject.clone(),
             file: f.location.as_ref().map(|l| l.file.clone()),
         }
     }
@@ -81,6 +93,7 @@ impl BaselineEntry {
             self.namespace.clone(),
             self.name.clone(),
             self.path.clone(),
+            self.subject.clone(),
         )
     }
 }
@@ -202,6 +215,7 @@ mod tests {
             namespace: None,
             name: "p".into(),
             path: "spec".into(),
+            subject: None,
             file: Some("a.yaml".into()),
         };
         let file = BaselineFile::new(vec![e.clone(), e.clone()]);
@@ -213,6 +227,24 @@ mod tests {
         assert!(b.absorb(&moved));
         assert!(b.absorb(&e));
         assert!(!b.absorb(&e));
+    }
+
+    /// An accepted CVE on an image does not absorb another CVE on it.
+    #[test]
+    fn the_subject_is_part_of_the_identity() {
+        let cve = |id: &str| BaselineEntry {
+            rule_id: "kubernetes-known-cve".into(),
+            kind: "Deployment".into(),
+            namespace: Some("ingress-nginx".into()),
+            name: "ingress-nginx-controller".into(),
+            path: "spec.template.spec.containers[name=controller].image".into(),
+            subject: Some(id.into()),
+            file: None,
+        };
+        let file = BaselineFile::new(vec![cve("CVE-2024-7646")]);
+        let mut b = Baseline::new(&file);
+        assert!(!b.absorb(&cve("CVE-2026-4342")));
+        assert!(b.absorb(&cve("CVE-2024-7646")));
     }
 
     #[test]

@@ -21,11 +21,18 @@ fn written_baselines_validate() {
         namespace: ns.map(Into::into),
         name: "cni".into(),
         path: "spec.template.spec.containers[name=agent].securityContext.privileged".into(),
+        subject: None,
         file: file.map(Into::into),
     };
     let file = BaselineFile::new(vec![
         entry(Some("kube-system"), Some("a.yaml")),
         entry(None, None),
+        BaselineEntry {
+            rule_id: "kubernetes-known-cve".into(),
+            path: "spec.template.spec.containers[name=controller].image".into(),
+            subject: Some("CVE-2024-7646".into()),
+            ..entry(Some("ingress-nginx"), None)
+        },
     ]);
     let v: Value = serde_json::from_str(&file.to_json()).unwrap();
     let errors: Vec<String> = validator().iter_errors(&v).map(|e| e.to_string()).collect();

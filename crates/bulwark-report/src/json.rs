@@ -52,6 +52,8 @@ struct JsonFinding<'a> {
     message: &'a str,
     object: JsonObject<'a>,
     path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subject: Option<&'a str>,
     file: Option<&'a str>,
     line: Option<u32>,
     column: Option<u32>,
@@ -70,6 +72,7 @@ fn finding<'a>(report: &'a Report, f: &'a Finding) -> JsonFinding<'a> {
             name: &f.object.name,
         },
         path: f.path.to_string(),
+        subject: f.subject.as_deref(),
         file: f.location.as_ref().map(|l| l.file.as_str()),
         line: f.location.as_ref().and_then(|l| l.line),
         column: f.location.as_ref().and_then(|l| l.column),

@@ -98,6 +98,7 @@ pub fn finding(
             line: Some(line),
             column: Some(column),
         }),
+        subject: None,
     }
 }
 

@@ -359,6 +359,9 @@ fn fingerprint(f: &Finding, uri: Option<&str>) -> String {
         &o.name,
         &path,
     ];
+    // Appended only when present, so fingerprints of findings without a
+    // subject are the ones earlier versions wrote.
+    let parts = parts.into_iter().chain(f.subject.as_deref());
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for p in parts {
         for b in p.bytes().chain([0]) {
@@ -587,6 +590,37 @@ mod tests {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), r.findings.len());
+    }
+
+    /// Two CVEs on one image are two alerts; a finding without a subject
+    /// keeps the fingerprint it had before subjects existed.
+    #[test]
+    fn the_subject_tells_findings_at_one_field_apart() {
+        let f = sample::report().findings[0].clone();
+        let before = fingerprint(&f, Some("a.yaml"));
+        let a = fingerprint(&f.clone().with_subject("CVE-2024-7646"), Some("a.yaml"));
+        let b = fingerprint(&f.clone().with_subject("CVE-2026-4342"), Some("a.yaml"));
+        assert_ne!(a, b);
+        assert_ne!(a, before);
+        // FNV-1a of the seven parts as before, pinned.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let path = f.path.to_string();
+        let o = &f.object;
+        for p in [
+            &*f.rule_id,
+            "a.yaml",
+            &o.api_version,
+            &o.kind,
+            o.namespace.as_deref().unwrap_or(""),
+            &o.name,
+            &path,
+        ] {
+            for byte in p.bytes().chain([0]) {
+                h ^= u64::from(byte);
+                h = h.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        assert_eq!(before, format!("{h:016x}"));
     }
 
     #[test]

@@ -61,6 +61,7 @@ fn invalid(m: &Model, out: &mut Vec<Finding>) {
             object,
             path: FieldPath::root(),
             location: p.location.clone(),
+            subject: None,
         });
     }
 }

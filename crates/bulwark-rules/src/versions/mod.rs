@@ -242,7 +242,8 @@ fn check(inv: &Inventory, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                 .map(|s| format!(", CVSS {s:.1}"))
                 .unwrap_or_default();
             let url = adv.url().map(|u| format!(" {u}")).unwrap_or_default();
-            out.push(Finding::new(
+            out.push(
+                Finding::new(
                 meta.id,
                 m.severity(),
                 s.res,
@@ -254,7 +255,9 @@ fn check(inv: &Inventory, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
                     s.what,
                     feed.taken
                 ),
-            ));
+                )
+                .with_subject(adv.id.clone()),
+            );
         }
     }
 }
@@ -404,6 +407,7 @@ mod tests {
             f.message
         );
         assert_eq!(f.severity, Severity::High, "CVSS 8.1");
+        assert_eq!(f.subject.as_deref(), Some("CVE-2024-10220"));
         assert_eq!(f.path.to_string(), "status.nodeInfo.kubeletVersion");
     }
 
