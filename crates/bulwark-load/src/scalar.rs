@@ -193,10 +193,10 @@ impl Scalar {
             Scalar::Bool(b) => Value::Bool(b),
             Scalar::Int(i) => Value::Number(i.into()),
             Scalar::Uint(u) => {
-                float_value(u as f64).unwrap_or_else(|| Value::String(text.into_owned()))
+                float_value(u as f64).unwrap_or_else(|| Value::String(compact(text)))
             }
-            Scalar::Float(f) => float_value(f).unwrap_or_else(|| Value::String(text.into_owned())),
-            Scalar::Str => Value::String(text.into_owned()),
+            Scalar::Float(f) => float_value(f).unwrap_or_else(|| Value::String(compact(text))),
+            Scalar::Str => Value::String(compact(text)),
         }
     }
 
@@ -205,7 +205,7 @@ impl Scalar {
     /// uint64 key is an error there ("Unsupported map key of type").
     pub fn into_key(self, text: Cow<'_, str>) -> Result<String, String> {
         match self {
-            Scalar::Str => Ok(text.into_owned()),
+            Scalar::Str => Ok(compact(text)),
             Scalar::Bool(b) => Ok(b.to_string()),
             Scalar::Int(i) => Ok(i.to_string()),
             Scalar::Float(f) => Ok(go_format_float32_g(f)),
@@ -217,6 +217,18 @@ impl Scalar {
                  read this (quote the key)"
             )),
         }
+    }
+}
+
+/// The scalar's text as an owned string of its own length. The parser
+/// hands over plain scalars with room for a buffer's worth (129 bytes or
+/// more, however short the text): kept as is, that slack was a third of a
+/// loaded object's heap. A fresh copy rather than `shrink_to_fit`, which
+/// would leave the tail of every buffer as a hole between live values.
+fn compact(text: Cow<'_, str>) -> String {
+    match text {
+        Cow::Owned(s) if s.capacity() == s.len() => s,
+        text => String::from(&*text),
     }
 }
 

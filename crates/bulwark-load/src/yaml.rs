@@ -455,7 +455,7 @@ impl<'a> Builder<'a> {
                         Value::Object(map),
                         Spans {
                             pos,
-                            children: SpanChildren::Map(spans),
+                            children: SpanChildren::Map(exact(spans)),
                         },
                         anchor,
                         size,
@@ -467,10 +467,10 @@ impl<'a> Builder<'a> {
                         anchor,
                         size,
                     }) => (
-                        Value::Array(items),
+                        Value::Array(exact(items)),
                         Spans {
                             pos,
-                            children: SpanChildren::Seq(spans),
+                            children: SpanChildren::Seq(exact(spans)),
                         },
                         anchor,
                         size,
@@ -602,6 +602,18 @@ impl<'a> Builder<'a> {
         }
         Ok(())
     }
+}
+
+/// A finished node's list at its own length: growing by doubling leaves a
+/// quarter of it unused on average, for as long as the object is kept. A
+/// fresh copy frees the grown one whole, for the next node to reuse.
+fn exact<T>(v: Vec<T>) -> Vec<T> {
+    if v.capacity() == v.len() {
+        return v;
+    }
+    let mut e = Vec::with_capacity(v.len());
+    e.extend(v);
+    e
 }
 
 /// A JSON key from an aliased scalar (its float spelling is already lost).
