@@ -36,6 +36,11 @@ pub struct NodeArgs {
     pub targets: Vec<String>,
     #[arg(long, short, value_enum, default_value_t = NodeFormat::Table)]
     pub format: NodeFormat,
+    /// Exit with this code when any check FAILs (kube-bench's flag; the
+    /// default 0 keeps kube-bench's behaviour). WARN and NOT_EVALUATED do
+    /// not count: read them in the report.
+    #[arg(long, default_value_t = 0)]
+    pub exit_code: u8,
 }
 
 /// Config files as objects: every YAML/JSON document, with or without a
@@ -116,5 +121,9 @@ pub fn run(a: NodeArgs) -> Result<u8, String> {
                 .map_err(|e| e.to_string())?
         ),
     }
-    Ok(0)
+    Ok(if report.summary.fail > 0 {
+        a.exit_code
+    } else {
+        0
+    })
 }
