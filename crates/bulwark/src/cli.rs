@@ -222,21 +222,26 @@ fn scan(a: ScanArgs) -> Result<u8, String> {
         OutFormat::Sarif => Format::Sarif,
         OutFormat::Junit => Format::Junit,
     };
-    let mut buf = Vec::new();
     let opts = bulwark_report::RenderOptions {
         // Colour only on a terminal, never under NO_COLOR (CLICOLOR_FORCE forces it).
         color: a.output.is_none()
             && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never,
         ..Default::default()
     };
-    bulwark_report::render_with(&report, format, &opts, &mut buf).map_err(|e| e.to_string())?;
+    // Streamed: a report of a million findings is never held as text.
     match &a.output {
-        Some(p) => std::fs::write(p, &buf).map_err(|e| format!("{}: {e}", p.display()))?,
+        Some(p) => {
+            let at = |e: std::io::Error| format!("{}: {e}", p.display());
+            let file = std::fs::File::create(p).map_err(at)?;
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
+            bulwark_report::render_with(&report, format, &opts, &mut w).map_err(at)?;
+            std::io::Write::flush(&mut w).map_err(at)?;
+        }
         None => {
-            use std::io::Write;
-            std::io::stdout()
-                .write_all(&buf)
+            let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            bulwark_report::render_with(&report, format, &opts, &mut w)
                 .map_err(|e| e.to_string())?;
+            std::io::Write::flush(&mut w).map_err(|e| e.to_string())?;
         }
     }
     crate::waivers::print_notices(&outcome);
