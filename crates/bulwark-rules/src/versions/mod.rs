@@ -37,7 +37,10 @@ static META: RuleMeta = RuleMeta {
         finding says.",
     remediation: "Upgrade the component to the fixed patch release the finding names (or a \
         later one), or apply the mitigation in the linked announcement until you can:\n\
-        ```yaml\n# ingress-nginx, for example\nimage: registry.k8s.io/ingress-nginx/controller:v1.12.1\n```",
+        ```yaml\n# ingress-nginx, for example: the finding's \"fixed in\" release or later\n\
+        image: registry.k8s.io/ingress-nginx/controller:v1.14.5\n```\n\
+        Run `bulwark cves --component ingress-nginx --version v1.14.5` to check a target \
+        release before you roll it out.",
     references: &[
         "https://kubernetes.io/docs/reference/issues-security/official-cve-feed/",
         "https://github.com/kubernetes-sigs/cve-feed-osv",
