@@ -175,6 +175,8 @@ pub fn dependent_categories(kind: &str) -> &'static [&'static str] {
         "network",
         "namespaces",
         "control-plane",
+        // component images (kube-proxy, ingress-nginx, static pods)
+        "versions",
     ];
     match kind {
         "Pod" | "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" | "Job" | "CronJob" => {
@@ -185,8 +187,12 @@ pub fn dependent_categories(kind: &str) -> &'static [&'static str] {
         "Namespace" => &["namespaces", "pod-security-standards", "network"],
         "NetworkPolicy" | "Service" | "Ingress" => &["network"],
         "ConfigMap" | "Secret" => &["secrets"],
-        "ResourceQuota" | "LimitRange" => &["resources"],
-        "Node" | "KubeletConfiguration" => &["node"],
+        // namespace-without-resource-quota / -limit-range are "namespaces".
+        "ResourceQuota" | "LimitRange" => &["namespaces", "resources"],
+        // kubeletVersion and kubeProxyVersion are in the Node's status.
+        "Node" => &["node", "versions"],
+        "KubeletConfiguration" => &["node"],
+        "ValidatingWebhookConfiguration" | "MutatingWebhookConfiguration" => &["admission"],
         _ => &[],
     }
 }

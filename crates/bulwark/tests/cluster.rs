@@ -308,6 +308,47 @@ fn cluster_scan_and_snapshot_scan_agree_and_never_show_a_secret() {
     }
 }
 
+/// Nodes and webhook configurations that cannot be listed leave the CVE
+/// check (kubelet versions) and the fail-open webhook rule unevaluated.
+#[test]
+fn forbidden_nodes_and_webhooks_name_the_rules_they_leave_unevaluated() {
+    let mut data = recorded("insecure");
+    data.forbid("", "nodes");
+    data.forbid(
+        "admissionregistration.k8s.io",
+        "validatingwebhookconfigurations",
+    );
+    let fx = start(vec![("insecure", data)], &[]);
+    let k = kc(&fx);
+    let r = bulwark(&[
+        "cluster",
+        "scan",
+        "--kubeconfig",
+        &k,
+        "--format",
+        "json",
+        "--no-config",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).expect("json");
+    let errors = report["summary"]["errors"].as_array().expect("errors");
+    let gap = |resource: &str| -> String {
+        errors
+            .iter()
+            .find(|e| e["file"].as_str().is_some_and(|f| f.ends_with(resource)))
+            .and_then(|e| e["message"].as_str())
+            .unwrap_or_else(|| panic!("{resource} not reported: {errors:#?}"))
+            .to_string()
+    };
+    let nodes = gap(": nodes");
+    assert!(
+        nodes.contains("kubernetes-known-cve") && nodes.contains("kubelet-anonymous-auth"),
+        "{nodes}"
+    );
+    let hooks = gap(": validatingwebhookconfigurations.admissionregistration.k8s.io");
+    assert!(hooks.contains("webhook-fails-open"), "{hooks}");
+}
+
 #[test]
 fn forbidden_rolebindings_are_not_evaluated_and_exit_2() {
     let mut data = recorded("insecure");
