@@ -19,7 +19,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 use bulwark_core::{Finding, RuleMeta, Severity};
 use serde_json::json;
@@ -70,46 +70,153 @@ pub fn security_severity(s: Severity) -> Option<&'static str> {
     }
 }
 
+/// Writes the SARIF log for `report` to `out`, the same bytes as
+/// `serde_json::to_writer_pretty(out, &build(report, opts))` plus a newline,
+/// but streamed: everything but `runs[0].results` is serialized first with
+/// an empty results array, and each result is built, written at that
+/// array's indentation and dropped, so memory does not grow with the number
+/// of results.
 pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
-    let sarif = build(report, opts);
-    serde_json::to_writer_pretty(&mut *out, &sarif)?;
+    let base = base_dir(opts);
+    let base = base.as_deref();
+    let skeleton = serde_json::to_string_pretty(&skeleton(report, base))?;
+    let Some(at) = results_marker(&skeleton) else {
+        // Not expected (tested); keep the output right if it ever happens.
+        serde_json::to_writer_pretty(&mut *out, &build(report, opts))?;
+        return writeln!(out);
+    };
+    // `head` ends with the array's "[", `tail` starts after its "]".
+    let (head, rest) = skeleton.split_at(at + RESULTS_OPEN.len());
+    let tail = &rest[1..];
+    if report.findings.is_empty() {
+        out.write_all(head.as_bytes())?;
+        out.write_all(b"]")?;
+    } else {
+        // serde_json's PrettyFormatter: "[", then per element "\n" (",\n"
+        // after the first) and the element's indentation, then "\n", the
+        // array's indentation and "]".
+        out.write_all(head.as_bytes())?;
+        let index = rule_index(report);
+        for (i, f) in report.findings.iter().enumerate() {
+            out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+            out.write_all(RESULT_INDENT.as_bytes())?;
+            let r = result(f, index.get(&*f.rule_id).copied(), base);
+            let mut w = Indented {
+                out: &mut *out,
+                indent: RESULT_INDENT.as_bytes(),
+            };
+            serde_json::to_writer_pretty(&mut w, &r)?;
+        }
+        out.write_all(RESULTS_CLOSE.as_bytes())?;
+    }
+    out.write_all(tail.as_bytes())?;
     writeln!(out)
 }
 
-/// The SARIF log for `report`.
-pub fn build(report: &Report, opts: &RenderOptions) -> Sarif {
-    let cwd;
-    let base = match &opts.base_dir {
-        Some(b) => Some(b.as_path()),
-        None => {
-            cwd = std::env::current_dir().ok();
-            cwd.as_deref()
+/// `runs[0].results` as `to_string_pretty` writes it when empty: the key of
+/// the first run's object (three levels deep, two spaces each), then `[]`.
+const RESULTS_OPEN: &str = "\n      \"results\": [";
+
+/// Indentation of the elements of `runs[0].results` (four levels deep).
+const RESULT_INDENT: &str = "        ";
+
+/// The end of a non-empty `runs[0].results`, back at the key's indentation.
+const RESULTS_CLOSE: &str = "\n      ]";
+
+/// Byte offset of the one `RESULTS_OPEN` followed by `]` in `skeleton`.
+/// Only a key can be preceded by a newline and indentation (a quote inside
+/// a string is escaped), and the run is the only object at that depth with
+/// a `results` key.
+fn results_marker(skeleton: &str) -> Option<usize> {
+    let needle = format!("{RESULTS_OPEN}]");
+    let mut hits = skeleton.match_indices(&needle);
+    match (hits.next(), hits.next()) {
+        (Some((at, _)), None) => Some(at),
+        _ => None,
+    }
+}
+
+/// Passes writes through, following every newline with `indent`: a value
+/// pretty-printed at the top level then reads as one nested at that depth
+/// (a newline in a JSON string is escaped, so every newline is layout).
+struct Indented<'a> {
+    out: &'a mut dyn Write,
+    indent: &'a [u8],
+}
+
+impl Write for Indented<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.write_all(buf)?;
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        let mut rest = buf;
+        while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
+            self.out.write_all(&rest[..=nl])?;
+            self.out.write_all(self.indent)?;
+            rest = &rest[nl + 1..];
         }
-    };
-    let rules: Vec<&'static RuleMeta> = report.catalog.iter().collect();
-    let index: HashMap<&str, i64> = rules
+        self.out.write_all(rest)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// The directory artifact URIs are relative to: the option, else the
+/// current directory.
+fn base_dir(opts: &RenderOptions) -> Option<PathBuf> {
+    match &opts.base_dir {
+        Some(b) => Some(b.clone()),
+        None => std::env::current_dir().ok(),
+    }
+}
+
+/// Position of every rule in `tool.driver.rules`, by id.
+fn rule_index(report: &Report) -> HashMap<&'static str, i64> {
+    report
+        .catalog
         .iter()
         .enumerate()
         .map(|(i, r)| (r.id, i as i64))
-        .collect();
+        .collect()
+}
+
+/// The SARIF log for `report`, built in memory (`render` streams the same
+/// document).
+pub fn build(report: &Report, opts: &RenderOptions) -> Sarif {
+    let base = base_dir(opts);
+    let base = base.as_deref();
+    let index = rule_index(report);
+    let mut sarif = skeleton(report, base);
+    sarif.runs[0].results = Some(
+        report
+            .findings
+            .iter()
+            .map(|f| result(f, index.get(&*f.rule_id).copied(), base))
+            .collect(),
+    );
+    sarif
+}
+
+/// The SARIF log for `report` with an empty `runs[0].results`.
+fn skeleton(report: &Report, base: Option<&Path>) -> Sarif {
+    let rules: Vec<&'static RuleMeta> = report.catalog.iter().collect();
     let driver = ToolComponent::builder()
         .name(report.tool.name)
         .version(report.tool.version)
         .semantic_version(report.tool.version)
         .rules(rules.iter().map(|r| rule(r)).collect::<Vec<_>>())
         .build();
-    let results: Vec<SarifResult> = report
-        .findings
-        .iter()
-        .map(|f| result(f, index.get(&*f.rule_id).copied(), base))
-        .collect();
     let mut summary = BTreeMap::new();
     summary.insert("files".to_string(), json!(report.summary.files));
     summary.insert("objects".to_string(), json!(report.summary.objects));
     summary.insert("suppressed".to_string(), json!(report.summary.suppressed));
     let run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
-        .results(results)
+        .results(Vec::<SarifResult>::new())
         .invocations(vec![invocation(report, base)])
         .column_kind(json!("unicodeCodePoints"))
         .properties(
@@ -396,6 +503,70 @@ mod tests {
         let text = sample::render(r, Format::Sarif, &opts());
         let sarif: Sarif = serde_json::from_str(&text).expect("parses as SARIF");
         (text, sarif)
+    }
+
+    /// What `render` wrote before it streamed: the whole log built, then
+    /// pretty-printed.
+    fn rendered_in_memory(r: &Report, opts: &RenderOptions) -> Vec<u8> {
+        let mut out = serde_json::to_vec_pretty(&build(r, opts)).unwrap();
+        out.push(b'\n');
+        out
+    }
+
+    fn streamed(r: &Report, opts: &RenderOptions) -> Vec<u8> {
+        let mut out = Vec::new();
+        render(r, opts, &mut out).unwrap();
+        out
+    }
+
+    /// Streaming the results writes the bytes the in-memory log did, with
+    /// results, without any, with and without files, and with strings
+    /// holding newlines, quotes, backslashes, brackets and non-ASCII text.
+    #[test]
+    fn streamed_results_are_byte_for_byte_the_in_memory_log() {
+        let mut tricky = sample::report();
+        tricky.findings[2].message =
+            "line one\nline two \"quoted\" \\ back\tslash \"results\": [] ]\n  ünï €".into();
+        tricky.findings[0].object.name = "\n      \"results\": []".into();
+        if let Some(l) = tricky.findings[3].location.as_mut() {
+            l.file = "<stdin>".into();
+        }
+        let mut many = sample::report();
+        let copies: Vec<_> = many.findings.clone();
+        for i in 0..200 {
+            for f in &copies {
+                let mut f = f.clone();
+                f.object.name = format!("{}-{i}", f.object.name);
+                many.findings.push(f);
+            }
+        }
+        let mut unknown_rule = sample::report();
+        unknown_rule.findings[1].rule_id = "not-in-the-catalog".into();
+        let no_base = RenderOptions::default();
+        for r in [
+            sample::report(),
+            sample::clean_report(),
+            tricky,
+            many,
+            unknown_rule,
+        ] {
+            for o in [&opts(), &no_base] {
+                let (old, new) = (rendered_in_memory(&r, o), streamed(&r, o));
+                assert!(
+                    old == new,
+                    "streamed SARIF differs:\n--- in memory\n{}\n--- streamed\n{}",
+                    String::from_utf8_lossy(&old),
+                    String::from_utf8_lossy(&new)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_empty_results_array_is_found_once() {
+        let text = serde_json::to_string_pretty(&skeleton(&sample::report(), None)).unwrap();
+        let at = results_marker(&text).expect("one empty results array");
+        assert!(text[at..].starts_with("\n      \"results\": []"));
     }
 
     #[test]
