@@ -229,21 +229,17 @@ fn scan(a: ScanArgs) -> Result<u8, String> {
         ..Default::default()
     };
     // Streamed: a report of a million findings is never held as text.
-    match &a.output {
-        Some(p) => {
-            let at = |e: std::io::Error| format!("{}: {e}", p.display());
-            let file = std::fs::File::create(p).map_err(at)?;
-            let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
-            bulwark_report::render_with(&report, format, &opts, &mut w).map_err(at)?;
-            std::io::Write::flush(&mut w).map_err(at)?;
-        }
-        None => {
-            let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            bulwark_report::render_with(&report, format, &opts, &mut w)
-                .map_err(|e| e.to_string())?;
-            std::io::Write::flush(&mut w).map_err(|e| e.to_string())?;
-        }
-    }
+    let (sink, name): (Box<dyn std::io::Write>, String) = match &a.output {
+        Some(p) => (
+            Box::new(std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()))?),
+            format!("{}: ", p.display()),
+        ),
+        None => (Box::new(std::io::stdout().lock()), String::new()),
+    };
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, sink);
+    bulwark_report::render_with(&report, format, &opts, &mut w)
+        .and_then(|()| std::io::Write::flush(&mut w))
+        .map_err(|e| format!("{name}{e}"))?;
     crate::waivers::print_notices(&outcome);
     if f.show_suppressed {
         crate::waivers::print_suppressed(&outcome);

@@ -58,12 +58,7 @@ pub fn run(a: CvesArgs) -> Result<u8, String> {
         _ => feed
             .vulnerabilities
             .iter()
-            .filter(|adv| {
-                component.is_none_or(|c| {
-                    adv.packages()
-                        .any(|p| c.packages().contains(&versions::short_package(p)))
-                })
-            })
+            .filter(|adv| component.is_none_or(|c| adv.packages().any(|p| c.covers(p))))
             .map(|adv| Row {
                 id: adv.id.clone(),
                 summary: adv.summary.trim().to_string(),

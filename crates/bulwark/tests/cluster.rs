@@ -308,6 +308,26 @@ fn cluster_scan_and_snapshot_scan_agree_and_never_show_a_secret() {
     }
 }
 
+/// `cluster scan --format json` of a cluster with gaps: exit 2 and the
+/// report's input errors.
+fn gaps(kubeconfig: &str) -> Vec<Value> {
+    let r = bulwark(&[
+        "cluster",
+        "scan",
+        "--kubeconfig",
+        kubeconfig,
+        "--format",
+        "json",
+        "--no-config",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let report: Value = serde_json::from_str(&r.stdout).expect("json");
+    report["summary"]["errors"]
+        .as_array()
+        .expect("errors")
+        .clone()
+}
+
 /// Nodes and webhook configurations that cannot be listed leave the CVE
 /// check (kubelet versions) and the fail-open webhook rule unevaluated.
 #[test]
@@ -320,18 +340,7 @@ fn forbidden_nodes_and_webhooks_name_the_rules_they_leave_unevaluated() {
     );
     let fx = start(vec![("insecure", data)], &[]);
     let k = kc(&fx);
-    let r = bulwark(&[
-        "cluster",
-        "scan",
-        "--kubeconfig",
-        &k,
-        "--format",
-        "json",
-        "--no-config",
-    ]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    let report: Value = serde_json::from_str(&r.stdout).expect("json");
-    let errors = report["summary"]["errors"].as_array().expect("errors");
+    let errors = gaps(&k);
     let gap = |resource: &str| -> String {
         errors
             .iter()
@@ -355,18 +364,7 @@ fn forbidden_rolebindings_are_not_evaluated_and_exit_2() {
     data.forbid("rbac.authorization.k8s.io", "rolebindings");
     let fx = start(vec![("insecure", data)], &[]);
     let k = kc(&fx);
-    let r = bulwark(&[
-        "cluster",
-        "scan",
-        "--kubeconfig",
-        &k,
-        "--format",
-        "json",
-        "--no-config",
-    ]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
-    let report: Value = serde_json::from_str(&r.stdout).expect("json");
-    let errors = report["summary"]["errors"].as_array().expect("errors");
+    let errors = gaps(&k);
     let rb = errors
         .iter()
         .find(|e| {

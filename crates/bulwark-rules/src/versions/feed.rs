@@ -70,6 +70,8 @@ pub struct Range {
     #[serde(rename = "type")]
     pub kind: String,
     pub events: Vec<Event>,
+    #[serde(skip)]
+    order: std::sync::OnceLock<Vec<(Option<Version>, usize)>>,
 }
 
 /// An OSV range event (`{"introduced": "1.30.0"}`).
@@ -160,6 +162,15 @@ impl Advisory {
     }
 }
 
+impl Event {
+    /// The version the event names, as written.
+    pub fn version(&self) -> &str {
+        match self {
+            Self::Introduced(s) | Self::Fixed(s) | Self::LastAffected(s) | Self::Limit(s) => s,
+        }
+    }
+}
+
 /// An event's version: `0` (before everything) or a release.
 fn event_version(s: &str) -> Option<Option<Version>> {
     if s == "0" {
@@ -169,28 +180,34 @@ fn event_version(s: &str) -> Option<Option<Version>> {
 }
 
 impl Range {
+    /// The readable events as (version, index) in version order, parsed
+    /// once per range. Stable: events at one version keep their order.
+    fn order(&self) -> &[(Option<Version>, usize)] {
+        self.order.get_or_init(|| {
+            let mut events: Vec<(Option<Version>, usize)> = self
+                .events
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| event_version(e.version()).map(|ver| (ver, i)))
+                .collect();
+            events.sort_by(|a, b| a.0.cmp(&b.0));
+            events
+        })
+    }
+
     /// OSV's evaluation: walk the events in version order; `introduced`
     /// at or below `v` turns it affected, `fixed` at or below `v` (or a
     /// `last_affected`/`limit` below it) turns it back.
     pub fn affects(&self, v: &Version) -> Option<Hit> {
-        let mut events: Vec<(Option<Version>, &Event)> = self
-            .events
-            .iter()
-            .filter_map(|e| {
-                let s = match e {
-                    Event::Introduced(s)
-                    | Event::Fixed(s)
-                    | Event::LastAffected(s)
-                    | Event::Limit(s) => s,
-                };
-                event_version(s).map(|ver| (ver, e))
-            })
-            .collect();
-        events.sort_by(|a, b| a.0.cmp(&b.0));
+        let events = || {
+            self.order()
+                .iter()
+                .map(|(ver, i)| (ver.as_ref(), &self.events[*i]))
+        };
         let mut affected = false;
-        for (ver, e) in &events {
-            let at_or_below = ver.as_ref().is_none_or(|x| x <= v);
-            let below = ver.as_ref().is_none_or(|x| x < v);
+        for (ver, e) in events() {
+            let at_or_below = ver.is_none_or(|x| x <= v);
+            let below = ver.is_none_or(|x| x < v);
             match e {
                 Event::Introduced(_) if at_or_below => affected = true,
                 Event::Fixed(_) | Event::Limit(_) if at_or_below => affected = false,
@@ -198,28 +215,17 @@ impl Range {
                 _ => {}
             }
         }
-        let first_above = |pick: fn(&Event) -> Option<&String>, inclusive: bool| {
-            events.iter().find_map(|(ver, e)| {
-                let x = ver.as_ref()?;
-                let s = pick(e)?;
-                (x > v || (inclusive && x == v)).then(|| s.trim_start_matches('v').to_string())
-            })
-        };
-        affected.then(|| Hit {
-            fixed: first_above(
-                |e| match e {
-                    Event::Fixed(s) => Some(s),
-                    _ => None,
-                },
-                false,
-            ),
-            last_affected: first_above(
-                |e| match e {
-                    Event::LastAffected(s) => Some(s),
-                    _ => None,
-                },
-                true,
-            ),
+        if !affected {
+            return None;
+        }
+        let release = |e: &Event| e.version().trim_start_matches('v').to_string();
+        Some(Hit {
+            fixed: events()
+                .find(|(ver, e)| matches!(e, Event::Fixed(_)) && ver.is_some_and(|x| x > v))
+                .map(|(_, e)| release(e)),
+            last_affected: events()
+                .find(|(ver, e)| matches!(e, Event::LastAffected(_)) && ver.is_some_and(|x| x >= v))
+                .map(|(_, e)| release(e)),
         })
     }
 
@@ -227,12 +233,7 @@ impl Range {
     pub fn unreadable(&self) -> Vec<&str> {
         self.events
             .iter()
-            .map(|e| match e {
-                Event::Introduced(s)
-                | Event::Fixed(s)
-                | Event::LastAffected(s)
-                | Event::Limit(s) => s.as_str(),
-            })
+            .map(Event::version)
             .filter(|s| event_version(s).is_none())
             .collect()
     }

@@ -6,7 +6,7 @@
 pub mod feed;
 pub mod version;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use bulwark_core::server_version;
 use bulwark_core::{
@@ -63,7 +63,7 @@ pub static KNOWN_CVE: Check = Check {
 };
 
 /// A deployed piece of Kubernetes whose version the feed can be asked about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Component {
     /// What `/version` reports; managed control planes move as one.
     ControlPlane,
@@ -113,7 +113,7 @@ impl Component {
     }
 
     /// Feed package names (after [`short_package`]) that ship in it.
-    pub fn packages(self) -> &'static [&'static str] {
+    fn packages(self) -> &'static [&'static str] {
         match self {
             Self::ControlPlane => &[
                 "kubernetes",
@@ -131,6 +131,11 @@ impl Component {
             Self::KubeProxy => &["kube-proxy"],
             Self::IngressNginx => &["ingress-nginx"],
         }
+    }
+
+    /// Whether a feed package name ships in this component.
+    pub fn covers(self, package: &str) -> bool {
+        self.packages().contains(&short_package(package))
     }
 
     /// Whether the server's `/version` already speaks for it.
@@ -159,7 +164,7 @@ impl Component {
 }
 
 /// `k8s.io/kubelet` → `kubelet`; the feed also writes `/ingress-nginx`.
-pub fn short_package(p: &str) -> &str {
+fn short_package(p: &str) -> &str {
     p.trim_start_matches("k8s.io/").trim_matches('/')
 }
 
@@ -188,7 +193,7 @@ pub fn matches(component: Component, v: &semver::Version) -> Vec<Match<'static>>
         .iter()
         .filter_map(|adv| {
             adv.packages()
-                .filter(|p| component.packages().contains(&short_package(p)))
+                .filter(|p| component.covers(p))
                 .find_map(|p| adv.affects(p, v).map(|h| (p, h)))
                 .map(|(package, hit)| Match {
                     advisory: adv,
@@ -222,6 +227,8 @@ fn check(inv: &Inventory, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         .filter_map(|s| version::parse(&s.raw).map(|v| v.semver))
         .collect();
     let feed = feed();
+    // Thousands of nodes usually run a handful of versions: ask once each.
+    let mut asked: HashMap<(Component, semver::Version), Vec<Match<'static>>> = HashMap::new();
     for s in &sightings {
         let Some(v) = version::parse(&s.raw) else {
             continue;
@@ -229,7 +236,10 @@ fn check(inv: &Inventory, meta: &'static RuleMeta, out: &mut Vec<Finding>) {
         if s.component.is_control_plane() && server.contains(&v.semver) {
             continue;
         }
-        for m in matches(s.component, &v.semver) {
+        let found = asked
+            .entry((s.component, v.semver.clone()))
+            .or_insert_with(|| matches(s.component, &v.semver));
+        for m in found.iter() {
             let adv = m.advisory;
             let fixed = m.hit.remedy();
             let vendor = if v.vendor_build {
