@@ -15,6 +15,7 @@
 //!   shape, nothing kept per document that is not an object.
 
 pub mod config;
+pub mod lenient;
 pub mod objects;
 pub mod render;
 pub mod scalar;

@@ -13,6 +13,7 @@ use bulwark_core::span::{Pos, SpanChildren, Spans};
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 use serde_json::{Map, Value};
 
+use crate::lenient;
 use crate::scalar::{Scalar, resolve, resolve_tagged};
 
 /// Limits that keep memory and stack bounded on hostile input.
@@ -139,14 +140,14 @@ pub fn parse_piece(
             return;
         }
         let lines = line0 + first_line;
-        let mut b = Builder::new(budget, alias, next_index);
-        let err = b.run(&text[start..stop_at], &mut |mut d: Document| {
+        let (docs, err, index) = parse_document(&text[start..stop_at], budget, alias, next_index);
+        next_index = index;
+        for mut d in docs {
             if !d.value.is_null() {
                 shift_lines(&mut d.spans, lines);
                 on_doc(d);
             }
-        });
-        next_index = b.next_index;
+        }
         if let Some(mut e) = err {
             // The failed document keeps its number.
             next_index += 1;
@@ -170,6 +171,52 @@ pub fn parse_piece(
     parse(prev.0, text.len(), prev.1);
     end.documents = next_index;
     end
+}
+
+/// Repairs of one document before its error is final (each fixes one
+/// spot; see [`lenient`]).
+const MAX_REPAIRS: usize = 64;
+
+/// Parses the text between two document starts: its documents, its error,
+/// and the index the next document continues from. Where go-yaml accepts
+/// what saphyr refuses (a quoted scalar continued on less-indented lines),
+/// the text is repaired without changing any value and read again
+/// ([`lenient`]);
+/// positions are those of the original text.
+fn parse_document(
+    text: &str,
+    budget: Budget,
+    alias: &AliasUse,
+    index: usize,
+) -> (Vec<Document>, Option<YamlError>, usize) {
+    let mut repaired: Option<String> = None;
+    let mut edits: Vec<lenient::Edit> = Vec::new();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let src = repaired.as_deref().unwrap_or(text);
+        let mut b = Builder::new(budget, alias, index);
+        let mut docs = Vec::new();
+        let mut err = b.run(src, &mut |d| docs.push(d));
+        if let Some(e) = &err
+            && attempt <= MAX_REPAIRS
+            && let Some((fixed, more)) = lenient::repair(src, &e.message, e.line, e.column)
+        {
+            b.refund();
+            edits.extend(more);
+            repaired = Some(fixed);
+            continue;
+        }
+        if !edits.is_empty() {
+            for d in &mut docs {
+                lenient::restore(&mut d.spans, &edits);
+            }
+            if let Some(e) = &mut err {
+                e.column = lenient::restore_column(e.line, e.column, &edits);
+            }
+        }
+        return (docs, err, b.next_index);
+    }
 }
 
 /// Calls `f(offset, line)` for every line that starts a document: a `---`
@@ -312,6 +359,11 @@ struct Builder<'a> {
     /// Whether the text holds a `*` at all: without one there is no alias,
     /// so anchored nodes need not be copied for later use.
     aliases_possible: bool,
+    /// What this builder charged to the shared alias budget.
+    charged: Size,
+    /// The text's length in characters when it ends without a line break
+    /// (a block scalar ending there has no break to keep).
+    unterminated_len: Option<usize>,
 }
 
 fn err_at(p: Pos, message: impl Into<String>) -> YamlError {
@@ -334,13 +386,28 @@ impl<'a> Builder<'a> {
             docs: Vec::new(),
             next_index,
             aliases_possible: true,
+            charged: Size::default(),
+            unterminated_len: None,
         }
+    }
+
+    /// Gives back what this builder charged to the alias budget, for a
+    /// document that is read again.
+    fn refund(&self) {
+        self.alias
+            .nodes
+            .fetch_sub(self.charged.nodes, Ordering::Relaxed);
+        self.alias
+            .bytes
+            .fetch_sub(self.charged.bytes, Ordering::Relaxed);
     }
 
     /// Feeds every event of `text`, handing over each finished document;
     /// stops at the first error.
     fn run(&mut self, text: &str, on_doc: &mut dyn FnMut(Document)) -> Option<YamlError> {
         self.aliases_possible = text.contains('*');
+        self.unterminated_len =
+            (!text.is_empty() && !text.ends_with('\n')).then(|| text.chars().count());
         let mut parser = Parser::new_from_str(text);
         while let Some(ev) = parser.next_event() {
             let res = match ev {
@@ -375,8 +442,16 @@ impl<'a> Builder<'a> {
                 self.anchors.clear();
                 self.stack.clear();
             }
-            Event::Scalar(text, style, anchor, tag) => {
+            Event::Scalar(mut text, style, anchor, tag) => {
                 let p = pos(&span);
+                // libyaml (so go-yaml) chomps the final line break it never
+                // read; saphyr adds one to a block scalar that ends the text.
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+                    && self.unterminated_len == Some(span.end.index())
+                    && text.ends_with('\n')
+                {
+                    text.to_mut().pop();
+                }
                 let scalar = match &tag {
                     Some(t) if t.handle == "tag:yaml.org,2002:" || t.handle == "!!" => {
                         resolve_tagged(&t.suffix, &text).ok_or_else(|| {
@@ -490,6 +565,7 @@ impl<'a> Builder<'a> {
                 };
                 let nodes = self.alias.nodes.fetch_add(a.size.nodes, Ordering::Relaxed);
                 let bytes = self.alias.bytes.fetch_add(a.size.bytes, Ordering::Relaxed);
+                self.charged += a.size;
                 if nodes + a.size.nodes > self.budget.max_alias_nodes
                     || bytes + a.size.bytes > self.budget.max_alias_bytes
                 {
@@ -872,5 +948,29 @@ mod tests {
         assert_eq!(d.value["b"].as_object().map(|m| m.len()), Some(50_000));
         assert_eq!(at(&d, "b.k49999"), (50_001, 3));
         assert!(start.elapsed().as_secs() < 20);
+    }
+
+    #[test]
+    fn quoted_scalar_continued_on_less_indented_lines_reads_as_go_yaml_does() {
+        // The Kubernetes docs' ZooKeeper StatefulSet writes its command so.
+        let text = "spec:\n  containers:\n  - name: zk\n    command:\n    - sh\n    - -c\n    - \"start-zookeeper \\\n  --servers=3 \\\n  --data_dir=/var/lib/zookeeper/data\"\n    image: zk:1\n";
+        let (docs, errors) = parse_all(text, Budget::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        let d = &docs[0];
+        assert_eq!(
+            d.value.pointer("/spec/containers/0/command/2").unwrap(),
+            "start-zookeeper --servers=3 --data_dir=/var/lib/zookeeper/data"
+        );
+        assert_eq!(at(d, "spec.containers[0].command[2]"), (7, 7));
+        assert_eq!(at(d, "spec.containers[0].image"), (10, 5));
+        // Folded, not escaped: line breaks become spaces; single quotes too.
+        let (docs, errors) = parse_all("a:\n  b: 'x\ny'\n  c: \"p\n\n q\"\n", Budget::default());
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(docs[0].value.pointer("/a/b").unwrap(), "x y");
+        assert_eq!(docs[0].value.pointer("/a/c").unwrap(), "p\nq");
+        // A quoted scalar that never ends is still an error, with the
+        // original position.
+        let (_, errors) = parse_all("a:\n  b: \"x\ny\n", Budget::default());
+        assert_eq!(errors.len(), 1);
     }
 }
