@@ -78,6 +78,12 @@ impl Resource {
         }
     }
 
+    /// What makes two objects the same object for the API server: group
+    /// (not version), kind, namespace, name.
+    pub fn identity(&self) -> (&str, &str, Option<&str>, &str) {
+        (self.group(), self.kind(), self.namespace(), &self.id.name)
+    }
+
     pub fn get(&self, path: &FieldPath) -> Option<&Value> {
         path.get(&self.value)
     }

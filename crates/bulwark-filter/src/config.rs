@@ -41,6 +41,10 @@ pub struct Config {
     /// one file configures a scan, and read by the Pod Security analyzer.
     #[serde(default)]
     pub pss: Option<serde_json::Value>,
+    /// How a scan is split into independent contexts (`auto`, `single`,
+    /// `directory`); read by the scan pipeline, like `pss`.
+    #[serde(default)]
+    pub context: Option<String>,
 }
 
 /// One waiver: findings of `rule` on objects matching every given selector.

@@ -15,6 +15,7 @@
 //!   shape, nothing kept per document that is not an object.
 
 pub mod config;
+pub mod contexts;
 pub mod lenient;
 pub mod objects;
 pub mod render;
@@ -63,9 +64,9 @@ impl Loaded {
     }
 }
 
-/// Loads every object below `paths` (`-` is standard input), in parallel.
-/// Output order is deterministic: inputs sorted per path, documents in order.
-pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
+/// Expands `paths` and loads every input in parallel: the inputs in their
+/// deterministic order, each with what it held, and the walk's summary.
+fn load_inputs(paths: &[PathBuf], opts: &LoadOptions) -> (Vec<Input>, Vec<Loaded>, LoadSummary) {
     let mut inputs = Vec::new();
     let mut summary = LoadSummary::default();
     walk::expand(
@@ -74,10 +75,17 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
         &mut summary.errors,
         &mut summary.skipped,
     );
-    let parts: Vec<Loaded> = inputs
+    let loaded = inputs
         .par_iter()
         .map(|input| load_input(input, opts))
         .collect();
+    (inputs, loaded, summary)
+}
+
+/// Loads every object below `paths` (`-` is standard input), in parallel.
+/// Output order is deterministic: inputs sorted per path, documents in order.
+pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
+    let (_, parts, summary) = load_inputs(paths, opts);
     let mut out = Loaded {
         resources: Vec::new(),
         summary,
@@ -87,6 +95,23 @@ pub fn load_paths(paths: &[PathBuf], opts: &LoadOptions) -> Loaded {
     }
     out.summary.sort();
     out
+}
+
+/// [`load_paths`], with the objects split into independent contexts
+/// (see [`contexts`]): what a scan's analyzers look at one at a time.
+pub fn load_contexts(
+    paths: &[PathBuf],
+    opts: &LoadOptions,
+    mode: contexts::ContextMode,
+) -> (Vec<contexts::Context>, LoadSummary) {
+    let (inputs, loaded, mut summary) = load_inputs(paths, opts);
+    let mut parts = Vec::with_capacity(loaded.len());
+    for l in loaded {
+        summary.merge(l.summary);
+        parts.push(l.resources);
+    }
+    summary.sort();
+    (contexts::split(&inputs, parts, mode), summary)
 }
 
 fn load_input(input: &Input, opts: &LoadOptions) -> Loaded {

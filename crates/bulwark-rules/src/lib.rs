@@ -7,6 +7,7 @@
 pub mod admission;
 pub mod check;
 pub mod deprecated;
+pub mod duplicates;
 pub mod images;
 pub mod ingress;
 pub mod namespaces;
@@ -21,6 +22,7 @@ use bulwark_core::{Analyzer, Finding, Inventory, PodView, RuleMeta};
 use rayon::prelude::*;
 
 pub use check::{Check, CheckFn, Emit};
+pub use duplicates::DuplicateObjects;
 
 /// Every built-in check, in catalog order.
 pub fn checks() -> Vec<&'static Check> {

@@ -86,6 +86,12 @@ pub struct ScanArgs {
     /// Skip files larger than this (bytes; K, M, G suffixes are powers of 1024).
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_file_size: Option<u64>,
+    /// How the inputs are split into independent apps: auto (directories
+    /// that define the same objects are kept apart), single (one app;
+    /// same objects are duplicates) or directory (every directory alone).
+    /// Default: `context:` in .bulwark.yaml, else auto.
+    #[arg(long, value_name = "MODE")]
+    pub context: Option<bulwark_load::contexts::ContextMode>,
 }
 
 /// Which findings are reported, waived or baselined.
@@ -210,7 +216,10 @@ pub fn run(cli: Cli) -> Result<u8, String> {
 
 fn scan(a: ScanArgs) -> Result<u8, String> {
     let f = &a.filter;
-    let settings = f.settings(&a.paths, a.fail_on)?;
+    let mut settings = f.settings(&a.paths, a.fail_on)?;
+    if let Some(m) = a.context {
+        settings.context = m;
+    }
     let mut load = LoadOptions::default();
     if let Some(n) = a.max_file_size {
         load.max_file_size = n;

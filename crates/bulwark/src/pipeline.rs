@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 
 use bulwark_core::{Analyzer, Catalog, Inventory, Severity, finding::sort_findings};
 use bulwark_filter::{Config, FileBase, Filter, Outcome, Overrides, Settings};
+use bulwark_load::LoadOptions;
 use bulwark_load::config::{ConfigFile, find_config, read_config};
-use bulwark_load::{LoadOptions, Loaded};
+use bulwark_load::contexts::ContextMode;
 use bulwark_pss::PsaConfig;
 use bulwark_report::{Report, Summary, Tool};
 
@@ -26,6 +27,7 @@ fn analyzers_for(pss: &PsaConfig) -> Vec<Box<dyn Analyzer>> {
         Box::new(bulwark_rbac::RbacAnalyzer),
         Box::new(bulwark_node::NodeConfigAnalyzer),
         Box::new(bulwark_netpol::NetpolAnalyzer),
+        Box::new(bulwark_rules::DuplicateObjects),
     ]
 }
 
@@ -51,6 +53,9 @@ pub struct ScanSettings {
     pub fail_on: Option<Severity>,
     /// The `pss:` section of the config: Pod Security exemptions.
     pub pss: PsaConfig,
+    /// How the inputs are split into independent contexts (`context:` in
+    /// the config, `--context`).
+    pub context: ContextMode,
 }
 
 /// Reads the config and baseline and merges them with the command line.
@@ -96,11 +101,21 @@ pub fn settings(
         })?,
         None => PsaConfig::default(),
     };
+    let context = match config.as_ref().and_then(|c| c.value.context.as_deref()) {
+        Some(m) => m.parse().map_err(|e| {
+            let at = config.as_ref().map_or_else(String::new, |c| {
+                format!("{}: ", c.locate(&bulwark_core::FieldPath::parse("context")))
+            });
+            format!("{at}context: {e}")
+        })?,
+        None => ContextMode::default(),
+    };
     let Settings { filter, fail_on } = s;
     Ok(ScanSettings {
         filter,
         fail_on,
         pss,
+        context,
     })
 }
 
@@ -131,16 +146,21 @@ pub struct Scan {
     pub outcome: Outcome,
 }
 
-/// Loads `paths`, runs every analyzer over them and filters the findings.
+/// Loads `paths`, splits them into independent contexts, runs every
+/// analyzer over each context and filters the findings.
 pub fn scan(paths: &[PathBuf], opts: &LoadOptions, settings: &ScanSettings) -> Scan {
-    let Loaded {
-        mut resources,
-        summary,
-    } = bulwark_load::load_paths(paths, opts);
-    // A `kubectl get -A -o json` dump holds every pod of every workload:
-    // report each pod once, on its workload, as a live cluster scan does.
-    bulwark_cluster::owners::fold_owned(&mut resources);
-    scan_inventory(Inventory::new(resources), summary, settings)
+    let (contexts, summary) = bulwark_load::load_contexts(paths, opts, settings.context);
+    let inventories = contexts
+        .into_iter()
+        .map(|mut c| {
+            // A `kubectl get -A -o json` dump holds every pod of every
+            // workload: report each pod once, on its workload, as a live
+            // cluster scan does.
+            bulwark_cluster::owners::fold_owned(&mut c.resources);
+            Inventory::new(c.resources)
+        })
+        .collect();
+    scan_contexts(inventories, summary, settings)
 }
 
 /// Runs every analyzer over an inventory from any source (files, a live
@@ -150,12 +170,25 @@ pub fn scan_inventory(
     summary: bulwark_core::LoadSummary,
     settings: &ScanSettings,
 ) -> Scan {
+    scan_contexts(vec![inv], summary, settings)
+}
+
+/// Runs every analyzer over each context on its own (no object of one
+/// context ever resolves another's), then filters all findings together.
+fn scan_contexts(
+    contexts: Vec<Inventory>,
+    summary: bulwark_core::LoadSummary,
+    settings: &ScanSettings,
+) -> Scan {
     let analyzers = analyzers_for(&settings.pss);
     let catalog = Catalog::from_analyzers(&analyzers);
     let mut findings = Vec::new();
-    for a in &analyzers {
-        a.analyze(&inv, &mut findings);
+    for inv in &contexts {
+        for a in &analyzers {
+            a.analyze(inv, &mut findings);
+        }
     }
+    let inv = Inventory::new(contexts.into_iter().flat_map(|i| i.resources).collect());
     sort_findings(&mut findings);
     let mut outcome = settings.filter.apply(&inv, &catalog, findings);
     let findings = std::mem::take(&mut outcome.reported);

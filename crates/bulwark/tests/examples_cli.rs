@@ -118,3 +118,69 @@ fn no_secret_from_the_examples_reaches_any_format() {
         }
     }
 }
+
+/// (file, line, rule) of every finding, the identity of a finding across
+/// scans of different roots.
+fn finding_keys(report: &serde_json::Value) -> Vec<(String, u64, String)> {
+    let mut keys: Vec<(String, u64, String)> = report["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            let file = f["file"].as_str().unwrap_or_default();
+            let file = std::fs::canonicalize(file)
+                .map_or_else(|_| file.to_string(), |p| p.display().to_string());
+            (
+                file,
+                f["line"].as_u64().unwrap_or(0),
+                f["rule_id"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[test]
+fn scanning_both_apps_together_answers_as_each_alone() {
+    // The two apps define the same objects (shop/api ...): scanned together
+    // they must not resolve each other's RoleBindings, ServiceAccounts or
+    // NetworkPolicies.
+    let together = finding_keys(&json(&bulwark(
+        &["scan", "--format", "json"],
+        &examples(""),
+    )));
+    let mut alone = finding_keys(&json(&bulwark(
+        &["scan", "--format", "json"],
+        &examples("insecure"),
+    )));
+    alone.extend(finding_keys(&json(&bulwark(
+        &["scan", "--format", "json"],
+        &examples("hardened"),
+    ))));
+    alone.sort();
+    assert_eq!(together, alone);
+    assert!(
+        !together
+            .iter()
+            .any(|(f, _, r)| f.contains("hardened") && r == "rbac-cluster-admin-binding"),
+        "the hardened RoleBinding resolved against the insecure Role"
+    );
+
+    // One app on purpose: the same objects twice are duplicates, and the
+    // later definition is reported where it is.
+    let single = json(&bulwark(
+        &["scan", "--format", "json", "--context", "single"],
+        &examples(""),
+    ));
+    let dups: Vec<&serde_json::Value> = single["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["rule_id"] == "duplicate-object")
+        .collect();
+    assert!(
+        !dups.is_empty(),
+        "no duplicate-object under --context single"
+    );
+}
