@@ -73,6 +73,20 @@ const SETS: &[Set] = &[
         high: &[],
     },
     Set {
+        dir: "metallb-native",
+        objects: 25,
+        high: &[
+            ("dangerous-capabilities", "DaemonSet/speaker"),
+            ("host-network", "DaemonSet/speaker"),
+            ("pss-baseline-capabilities", "DaemonSet/speaker"),
+            ("pss-baseline-host-namespaces", "DaemonSet/speaker"),
+            (
+                "rbac-webhook-config-write",
+                "ClusterRole/metallb-system:controller",
+            ),
+        ],
+    },
+    Set {
         dir: "metallb",
         objects: 13,
         high: &[
