@@ -184,7 +184,9 @@ fn words(key: &str) -> Vec<String> {
 /// credential word (`DB_PASSWORD`, `dbPassword`, `apikey`, `client-secret`),
 /// or its last two words are one (`API_KEY`, `AWS_SECRET_ACCESS_KEY`), plus
 /// the provider names Polaris lists (`AZURE_*_KEY`, `OCI_CLI_KEY_CONTENT`).
-/// Only the end counts: `PASSWORD_FILE` and `TOKEN_TTL` are not credentials.
+/// Only the end counts: `PASSWORD_FILE` and `TOKEN_TTL` are not credentials,
+/// and neither is a switch about one (`MYSQL_ALLOW_EMPTY_PASSWORD=1`,
+/// `MYSQL_RANDOM_ROOT_PASSWORD=yes`, as the database images document them).
 pub fn is_credential_key(key: &str) -> bool {
     const ENDS: &[&str] = &[
         "password",
@@ -210,10 +212,18 @@ pub fn is_credential_key(key: &str) -> bool {
         ("signing", "key"),
         ("encryption", "key"),
     ];
+    /// Words that make the key a setting about the credential.
+    const SWITCHES: &[&str] = &["allow", "empty", "random", "generate", "require"];
     let w = words(key);
     let Some(last) = w.last() else {
         return false;
     };
+    if w[..w.len() - 1]
+        .iter()
+        .any(|x| SWITCHES.contains(&x.as_str()))
+    {
+        return false;
+    }
     if ENDS.iter().any(|e| last.ends_with(e)) || WHOLE.contains(&last.as_str()) {
         return true;
     }
@@ -369,6 +379,10 @@ mod tests {
             "",
             "AZURE_KEY_VAULT_URL",
             "PUBLIC_KEY",
+            "MYSQL_ALLOW_EMPTY_PASSWORD",
+            "MARIADB_ALLOW_EMPTY_ROOT_PASSWORD",
+            "MYSQL_RANDOM_ROOT_PASSWORD",
+            "ALLOW_EMPTY_PASSWORD",
         ] {
             assert!(!is_credential_key(k), "{k} should not be a credential key");
         }
