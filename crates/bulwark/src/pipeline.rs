@@ -28,6 +28,7 @@ fn analyzers_for(pss: &PsaConfig) -> Vec<Box<dyn Analyzer>> {
         Box::new(bulwark_node::NodeConfigAnalyzer),
         Box::new(bulwark_netpol::NetpolAnalyzer),
         Box::new(bulwark_rules::DuplicateObjects),
+        Box::new(bulwark_schema::SchemaAnalyzer),
     ]
 }
 
