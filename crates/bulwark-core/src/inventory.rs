@@ -11,7 +11,10 @@ pub struct Inventory {
 }
 
 impl Inventory {
-    pub fn new(resources: Vec<Resource>) -> Self {
+    /// Custom resources whose CRD is among `resources` and embeds a pod
+    /// spec are marked as workloads here, once for every analyzer.
+    pub fn new(mut resources: Vec<Resource>) -> Self {
+        crate::custom_workload::mark(&mut resources);
         Self { resources }
     }
 

@@ -73,8 +73,8 @@ pub struct PodView<'a> {
     pub spec: &'a Value,
     /// Pod (template) metadata: the annotations that apply to the pods.
     pub meta: Option<&'a Value>,
-    spec_path: &'static str,
-    meta_path: &'static str,
+    spec_path: &'a str,
+    meta_path: &'a str,
 }
 
 /// Kinds that carry a pod template, with the paths of its spec and metadata.
@@ -100,11 +100,45 @@ const POD_PATHS: &[(&str, &str, &str)] = &[
         "spec.jobTemplate.spec.template.metadata",
     ),
     ("PodTemplate", "template.spec", "template.metadata"),
+    // OpenShift (`apps.openshift.io/v1`, or `v1` on OpenShift 3).
+    (
+        "DeploymentConfig",
+        "spec.template.spec",
+        "spec.template.metadata",
+    ),
+    // Argo Rollouts; the `workloadRef` form has no template of its own.
+    ("Rollout", "spec.template.spec", "spec.template.metadata"),
 ];
 
-/// Whether objects of `kind` carry a pod template.
+/// API groups of the kinds above that are not Kubernetes' own: a kind of
+/// the same name in another group is someone else's and not a workload.
+const FOREIGN_GROUPS: &[(&str, &[&str])] = &[
+    ("DeploymentConfig", &["apps.openshift.io", ""]),
+    ("Rollout", &["argoproj.io"]),
+];
+
+/// Whether objects of `kind` carry a pod template (the built-in and
+/// well-known kinds; a custom kind is a workload through its CRD, see
+/// [`is_workload`]).
 pub fn is_workload_kind(kind: &str) -> bool {
     POD_PATHS.iter().any(|(k, _, _)| *k == kind)
+}
+
+/// Whether this object carries a pod template: a workload kind of its own
+/// group, or a custom resource whose CRD in the inputs embeds a pod spec.
+pub fn is_workload(res: &Resource) -> bool {
+    static_paths(res).is_some() || res.pod_template.is_some()
+}
+
+fn static_paths(res: &Resource) -> Option<(&'static str, &'static str)> {
+    let kind = res.kind();
+    let (_, spec, meta) = POD_PATHS.iter().find(|(k, _, _)| *k == kind)?;
+    if let Some((_, groups)) = FOREIGN_GROUPS.iter().find(|(k, _)| *k == kind)
+        && !groups.contains(&res.group())
+    {
+        return None;
+    }
+    Some((spec, meta))
 }
 
 /// Looks a relative path up without building a [`FieldPath`]: rules call
@@ -149,7 +183,17 @@ impl<'a> PodView<'a> {
     /// The pod view of a workload, or `None` for kinds without pods (or a
     /// workload whose pod spec is missing or not an object).
     pub fn of(resource: &'a Resource) -> Option<Self> {
-        let (_, spec_path, meta_path) = POD_PATHS.iter().find(|(k, _, _)| *k == resource.kind())?;
+        if let Some((spec_path, meta_path)) = static_paths(resource) {
+            return Self::at(resource, spec_path, meta_path);
+        }
+        // A custom kind: the first of its CRD's template paths this object fills.
+        let paths = resource.pod_template.as_deref()?;
+        paths
+            .iter()
+            .find_map(|p| Self::at(resource, &p.spec, &p.meta))
+    }
+
+    fn at(resource: &'a Resource, spec_path: &'a str, meta_path: &'a str) -> Option<Self> {
         let spec = get_rel(&resource.value, spec_path)?;
         if !spec.is_object() {
             return None;

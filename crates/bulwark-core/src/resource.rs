@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::custom_workload::PodTemplatePath;
 use crate::path::FieldPath;
 use crate::span::{Location, Spans};
 
@@ -48,6 +49,9 @@ pub struct Resource {
     pub id: ObjectRef,
     pub origin: Origin,
     pub spans: Option<Spans>,
+    /// For a custom resource whose CRD (in the same inventory) embeds a pod
+    /// spec: where its pod templates are. Set by [`Inventory::new`](crate::Inventory::new).
+    pub pod_template: Option<Arc<[PodTemplatePath]>>,
 }
 
 impl Resource {
@@ -59,6 +63,7 @@ impl Resource {
             id,
             origin,
             spans,
+            pod_template: None,
         }
     }
 

@@ -43,7 +43,7 @@ fn emit(out: &mut Vec<Finding>, meta: &'static RuleMeta, res: &Resource, v: Verd
 /// The findings for one object.
 pub fn analyze_resource(res: &Resource, out: &mut Vec<Finding>) {
     match res.kind() {
-        "Pod" => {
+        _ if bulwark_core::PodView::of(res).is_some() => {
             for flags in manifest::components(res) {
                 for c in control_plane::FLAG_CHECKS
                     .iter()

@@ -43,14 +43,12 @@ fn component_of(container: &Value) -> Option<Component> {
 /// `command`), so an `args` flag overrides a `command` one. etcd's
 /// `ETCD_*` environment variables count where no flag sets the same thing.
 pub fn components(res: &Resource) -> Vec<Flags> {
-    if res.kind() != "Pod" {
+    // A static Pod (kubeadm), or any workload's pod template: hosted
+    // control planes run kube-apiserver in a Deployment or StatefulSet.
+    let Some(pod) = bulwark_core::PodView::of(res) else {
         return Vec::new();
-    }
-    let Some(containers) = res
-        .value
-        .pointer("/spec/containers")
-        .and_then(Value::as_array)
-    else {
+    };
+    let Some(containers) = pod.spec.get("containers").and_then(Value::as_array) else {
         return Vec::new();
     };
     let file = res.origin.file.as_deref().map(str::to_string);
@@ -59,7 +57,7 @@ pub fn components(res: &Resource) -> Vec<Flags> {
         let Some(comp) = component_of(c) else {
             continue;
         };
-        let cpath = FieldPath::root().key("spec").key("containers").index(ci);
+        let cpath = pod.spec_path().key("containers").index(ci);
         let origin = file.clone().unwrap_or_else(|| res.id.display());
         let mut flags = Flags::new(comp, origin);
         flags.anchor = Some(if c.get("command").is_some() {

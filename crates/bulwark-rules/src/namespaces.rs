@@ -1,7 +1,7 @@
 //! Rules on namespaces: workloads in `default`, Namespaces without Pod
 //! Security Admission enforcement.
 
-use bulwark_core::pod::is_workload_kind;
+use bulwark_core::pod::is_workload;
 use bulwark_core::{FieldPath, Mappings, Resource, RuleMeta, Severity};
 
 use crate::{Check, CheckFn, Emit};
@@ -42,7 +42,7 @@ pub static DEFAULT_NAMESPACE: Check = Check {
 };
 
 fn check_default_namespace(res: &Resource, emit: &mut Emit<'_>) {
-    if is_workload_kind(res.kind()) && res.namespace() == Some("default") {
+    if is_workload(res) && res.namespace() == Some("default") {
         emit.at(
             FieldPath::parse("metadata.namespace"),
             format!(

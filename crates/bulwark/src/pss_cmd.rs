@@ -190,7 +190,7 @@ fn check(a: CheckArgs) -> Result<u8, String> {
     let mut results = Vec::new();
     for res in inv.iter() {
         let Some(pod) = PodView::of(res) else {
-            if bulwark_core::pod::is_workload_kind(res.kind()) {
+            if bulwark_core::pod::is_workload(res) {
                 let at = at(res, &FieldPath::root());
                 eprintln!(
                     "bulwark: {at}: {} has no pod spec to evaluate; skipped",
