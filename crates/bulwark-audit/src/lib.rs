@@ -12,7 +12,9 @@ pub mod config;
 pub mod detect;
 pub mod engine;
 pub mod event;
+pub mod follow;
 pub mod reader;
+pub mod webhook;
 
 pub use alert::Alert;
 pub use config::{AuditConfig, Exclusion};

@@ -152,3 +152,20 @@ pub fn all_rules() -> Vec<&'static RuleMeta> {
     v.sort_by_key(|r| r.id);
     v
 }
+
+/// The detectors as an [`Analyzer`] that reports nothing on inventories:
+/// it lets a [`bulwark_core::Catalog`] (and so every renderer and
+/// `bulwark explain`) list them like the scan rules.
+pub struct Detectors;
+
+impl Analyzer for Detectors {
+    fn name(&self) -> &'static str {
+        "audit detectors"
+    }
+
+    fn rules(&self) -> Vec<&'static RuleMeta> {
+        all_rules()
+    }
+
+    fn analyze(&self, _: &Inventory, _: &mut Vec<Finding>) {}
+}

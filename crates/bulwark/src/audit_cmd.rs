@@ -1,0 +1,267 @@
+//! `bulwark audit`: audit events in, alerts out. Wiring only: the
+//! detectors live in bulwark-audit; the scan analyzers it reuses on request
+//! objects are handed to it here.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use bulwark_audit::follow::{FollowOptions, follow};
+use bulwark_audit::{Alert, AuditConfig, Engine};
+use bulwark_core::{Analyzer, Catalog, Severity};
+
+#[derive(clap::Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Read audit.k8s.io Event JSON lines (files, `.gz`, or - for stdin)
+    /// and report alerts.
+    Analyze(AnalyzeArgs),
+    /// List the detectors with their metadata.
+    Rules {
+        #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+        format: RulesFormat,
+    },
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AnalyzeArgs {
+    /// Audit log files (`-` for stdin; `*.gz` decompressed).
+    #[arg(required = true)]
+    pub files: Vec<String>,
+    #[arg(long, value_enum, default_value_t = AlertFormat::Jsonl)]
+    pub format: AlertFormat,
+    /// Report alerts at or above this severity.
+    #[arg(long, default_value = "info")]
+    pub severity: Severity,
+    /// Exit 1 when an alert reaches this severity.
+    #[arg(long)]
+    pub fail_on: Option<Severity>,
+    /// Config file with an `audit:` section (default: .bulwark.yaml found
+    /// upward from the working directory).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
+    /// Keep reading the (one) file as it grows, surviving rotation.
+    #[arg(long)]
+    pub follow: bool,
+    /// With --follow: stop after this many seconds without new data.
+    #[arg(long, requires = "follow")]
+    pub idle_exit: Option<f64>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum AlertFormat {
+    /// One alert per line, as raised (streaming).
+    Jsonl,
+    Table,
+    Sarif,
+}
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum RulesFormat {
+    Table,
+    Json,
+}
+
+pub fn run(cmd: AuditCommand) -> Result<u8, String> {
+    match cmd {
+        AuditCommand::Rules { format } => {
+            let rules = bulwark_audit::detect::all_rules();
+            match format {
+                RulesFormat::Json => {
+                    let s = serde_json::to_string_pretty(&rules).map_err(|e| e.to_string())?;
+                    println!("{s}");
+                }
+                RulesFormat::Table => {
+                    for r in rules {
+                        let mitre = r.mappings.mitre.join(",");
+                        println!("{:<46} {:<9} {:<16} {}", r.id, r.severity, mitre, r.title);
+                    }
+                }
+            }
+            Ok(0)
+        }
+        AuditCommand::Analyze(a) => analyze(a),
+    }
+}
+
+/// The scan analyzers whose rules detectors reuse on request objects.
+fn scan_analyzers() -> Vec<Box<dyn Analyzer>> {
+    vec![
+        Box::new(bulwark_rules::BuiltinRules),
+        Box::new(bulwark_pss::PssAnalyzer::default()),
+    ]
+}
+
+fn load_config(a: &AnalyzeArgs) -> Result<AuditConfig, String> {
+    if a.no_config {
+        return Ok(AuditConfig::default());
+    }
+    let path = match &a.config {
+        Some(p) => Some(p.clone()),
+        None => {
+            let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
+            bulwark_load::config::find_config(&cwd).map_err(|e| e.to_string())?
+        }
+    };
+    let Some(path) = path else {
+        return Ok(AuditConfig::default());
+    };
+    let file = bulwark_load::config::read_config::<bulwark_filter::Config>(&path)
+        .map_err(|e| e.to_string())?;
+    match &file.value.audit {
+        Some(v) => AuditConfig::from_value(v).map_err(|e| {
+            format!(
+                "{}: audit: {e}",
+                file.locate(&bulwark_core::FieldPath::parse("audit"))
+            )
+        }),
+        None => Ok(AuditConfig::default()),
+    }
+}
+
+fn analyze(a: AnalyzeArgs) -> Result<u8, String> {
+    let config = load_config(&a)?;
+    if a.follow && (a.files.len() != 1 || a.files[0] == "-") {
+        return Err("--follow takes exactly one file (stdin is followed by reading it)".into());
+    }
+    let mut engine = Engine::new(config, scan_analyzers());
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut kept: Vec<Alert> = Vec::new();
+    let mut worst: Option<Severity> = None;
+    let mut write_err: Option<std::io::Error> = None;
+    let mut unreadable = 0usize;
+    {
+        let mut sink = |al: Alert| {
+            if al.finding.severity < a.severity {
+                return;
+            }
+            worst = worst.max(Some(al.finding.severity));
+            if a.format == AlertFormat::Jsonl {
+                let r = serde_json::to_writer(&mut out, &al)
+                    .map_err(std::io::Error::other)
+                    .and_then(|_| out.write_all(b"\n"))
+                    .and_then(|_| if a.follow { out.flush() } else { Ok(()) });
+                if let Err(e) = r {
+                    write_err.get_or_insert(e);
+                }
+            } else {
+                kept.push(al);
+            }
+        };
+        if a.follow {
+            let opts = FollowOptions {
+                poll: Duration::from_millis(200),
+                idle_exit: a.idle_exit.map(Duration::from_secs_f64),
+                from_end: false,
+            };
+            if let Err(e) = follow(&mut engine, Path::new(&a.files[0]), opts, &mut sink) {
+                eprintln!("bulwark: {}: {e}", a.files[0]);
+                unreadable += 1;
+            }
+        } else {
+            for f in &a.files {
+                let label = if f == "-" { "<stdin>" } else { f.as_str() };
+                let r = bulwark_audit::reader::open(f)
+                    .and_then(|input| engine.run(label, input, &mut sink));
+                if let Err(e) = r {
+                    eprintln!("bulwark: {label}: cannot read: {e}");
+                    unreadable += 1;
+                }
+            }
+        }
+    }
+    if let Some(e) = write_err {
+        return Err(format!("writing alerts: {e}"));
+    }
+    match a.format {
+        AlertFormat::Jsonl => {}
+        AlertFormat::Table => {
+            for al in &kept {
+                let at = al
+                    .finding
+                    .location
+                    .as_ref()
+                    .map(|l| format!("{}:{}", l.file, l.line.unwrap_or(0)))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "{:<9} {:<44} {:<28} {}\n          {}",
+                    al.finding.severity,
+                    al.finding.rule_id,
+                    al.user.username,
+                    at,
+                    al.finding.message
+                )
+                .map_err(|e| e.to_string())?;
+            }
+        }
+        AlertFormat::Sarif => {
+            let catalog = Catalog::from_analyzers(&[
+                Box::new(bulwark_audit::detect::Detectors) as Box<dyn Analyzer>
+            ]);
+            let mut by_severity = std::collections::BTreeMap::new();
+            for al in &kept {
+                *by_severity.entry(al.finding.severity).or_insert(0) += 1;
+            }
+            let report = bulwark_report::Report {
+                tool: bulwark_report::Tool {
+                    name: "bulwark",
+                    version: env!("CARGO_PKG_VERSION"),
+                },
+                summary: bulwark_report::Summary {
+                    files: a.files.len(),
+                    objects: engine.stats.events as usize,
+                    by_severity,
+                    ..Default::default()
+                },
+                findings: kept.into_iter().map(|al| al.finding).collect(),
+                catalog,
+            };
+            let opts = bulwark_report::RenderOptions {
+                color: false,
+                width: 100,
+                base_dir: None,
+            };
+            bulwark_report::sarif::render(&report, &opts, &mut out).map_err(|e| e.to_string())?;
+        }
+    }
+    out.flush().map_err(|e| e.to_string())?;
+    summarize(&engine);
+    if engine.stats.malformed_count > 0 || unreadable > 0 {
+        return Ok(2);
+    }
+    Ok(match (a.fail_on, worst) {
+        (Some(f), Some(w)) if w >= f => 1,
+        _ => 0,
+    })
+}
+
+/// The account of the run, on stderr: nothing read goes uncounted.
+fn summarize(engine: &Engine) {
+    let s = &engine.stats;
+    let excluded: u64 = s.excluded.values().sum();
+    eprintln!(
+        "bulwark audit: {} lines, {} events, {} excluded as noise, {} malformed, {} alerts",
+        s.lines, s.events, excluded, s.malformed_count, s.alerts
+    );
+    for (reason, n) in &s.excluded {
+        eprintln!("  excluded {n}: {reason}");
+    }
+    for m in &s.malformed {
+        eprintln!("  {}:{}: {}", m.file, m.line, m.message);
+    }
+    if s.malformed_count > s.malformed.len() as u64 {
+        eprintln!(
+            "  … and {} more malformed lines",
+            s.malformed_count - s.malformed.len() as u64
+        );
+    }
+    if s.window_dropped > 0 {
+        eprintln!(
+            "  {} window keys not tracked (bounds reached)",
+            s.window_dropped
+        );
+    }
+}
