@@ -105,6 +105,9 @@ async fn receive(State(s): State<Arc<Shared>>, req: Request<Body>) -> Response {
         *b
     };
     let fail = |code: StatusCode, msg: String| {
+        // Refused batches are reported as they happen, not only counted:
+        // the API server drops a batch it cannot deliver.
+        eprintln!("bulwark: audit webhook: {msg}");
         let mut eng = s.engine.lock().unwrap_or_else(|e| e.into_inner());
         eng.malformed("webhook", batch, msg.clone());
         status(code, msg)

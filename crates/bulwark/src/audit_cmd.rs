@@ -15,6 +15,9 @@ pub enum AuditCommand {
     /// Read audit.k8s.io Event JSON lines (files, `.gz`, or - for stdin)
     /// and report alerts.
     Analyze(AnalyzeArgs),
+    /// The API server's audit webhook backend: receive EventList POSTs over
+    /// HTTPS and print alerts as JSON lines.
+    Serve(ServeArgs),
     /// List the detectors with their metadata.
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
@@ -47,6 +50,30 @@ pub struct AnalyzeArgs {
     /// With --follow: stop after this many seconds without new data.
     #[arg(long, requires = "follow")]
     pub idle_exit: Option<f64>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    #[arg(long, default_value = "127.0.0.1:9443")]
+    pub listen: std::net::SocketAddr,
+    /// PEM certificate chain; without --cert/--key a throwaway CA and
+    /// certificate are minted (write the CA with --ca-out to trust it).
+    #[arg(long, requires = "key")]
+    pub cert: Option<PathBuf>,
+    #[arg(long, requires = "cert")]
+    pub key: Option<PathBuf>,
+    #[arg(long, conflicts_with = "cert")]
+    pub ca_out: Option<PathBuf>,
+    /// Largest accepted batch, in MiB.
+    #[arg(long, default_value_t = 64)]
+    pub body_limit_mib: usize,
+    /// Seconds a client has to send a whole batch.
+    #[arg(long, default_value_t = 30.0)]
+    pub body_timeout: f64,
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -82,6 +109,7 @@ pub fn run(cmd: AuditCommand) -> Result<u8, String> {
             Ok(0)
         }
         AuditCommand::Analyze(a) => analyze(a),
+        AuditCommand::Serve(a) => serve(a),
     }
 }
 
@@ -93,12 +121,12 @@ fn scan_analyzers() -> Vec<Box<dyn Analyzer>> {
     ]
 }
 
-fn load_config(a: &AnalyzeArgs) -> Result<AuditConfig, String> {
-    if a.no_config {
+fn load_config(config: Option<&Path>, no_config: bool) -> Result<AuditConfig, String> {
+    if no_config {
         return Ok(AuditConfig::default());
     }
-    let path = match &a.config {
-        Some(p) => Some(p.clone()),
+    let path = match config {
+        Some(p) => Some(p.to_path_buf()),
         None => {
             let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
             bulwark_load::config::find_config(&cwd).map_err(|e| e.to_string())?
@@ -121,7 +149,7 @@ fn load_config(a: &AnalyzeArgs) -> Result<AuditConfig, String> {
 }
 
 fn analyze(a: AnalyzeArgs) -> Result<u8, String> {
-    let config = load_config(&a)?;
+    let config = load_config(a.config.as_deref(), a.no_config)?;
     if a.follow && (a.files.len() != 1 || a.files[0] == "-") {
         return Err("--follow takes exactly one file (stdin is followed by reading it)".into());
     }
@@ -236,6 +264,59 @@ fn analyze(a: AnalyzeArgs) -> Result<u8, String> {
         (Some(f), Some(w)) if w >= f => 1,
         _ => 0,
     })
+}
+
+fn serve(a: ServeArgs) -> Result<u8, String> {
+    use bulwark_audit::webhook::{ServeOptions, Server, Shared, TlsPem, mint};
+    let config = load_config(a.config.as_deref(), a.no_config)?;
+    let tls = match (&a.cert, &a.key) {
+        (Some(c), Some(k)) => TlsPem {
+            cert: std::fs::read(c).map_err(|e| format!("{}: {e}", c.display()))?,
+            key: std::fs::read(k).map_err(|e| format!("{}: {e}", k.display()))?,
+        },
+        _ => {
+            let ip = a.listen.ip().to_string();
+            let (tls, ca) = mint(&["localhost", &ip])?;
+            match &a.ca_out {
+                Some(p) => std::fs::write(p, ca).map_err(|e| format!("{}: {e}", p.display()))?,
+                None => eprintln!(
+                    "bulwark: no --cert/--key: serving a throwaway certificate (use --ca-out FILE to trust it)"
+                ),
+            }
+            tls
+        }
+    };
+    let listener = std::net::TcpListener::bind(a.listen)
+        .map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
+    let sink = Box::new(|al: Alert| {
+        if let Ok(line) = serde_json::to_string(&al) {
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "{line}");
+            let _ = out.flush();
+        }
+    });
+    let opts = ServeOptions {
+        body_limit: a.body_limit_mib.saturating_mul(1024 * 1024),
+        body_timeout: Duration::try_from_secs_f64(a.body_timeout)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or("--body-timeout: a positive number of seconds")?,
+    };
+    let shared = Shared::new(Engine::new(config, scan_analyzers()), sink, opts);
+    let server = Server::start(listener, tls, shared).map_err(|e| match &a.cert {
+        Some(c) => format!(
+            "{} / {}: {e}",
+            c.display(),
+            a.key.as_deref().unwrap_or(c).display()
+        ),
+        None => e.to_string(),
+    })?;
+    eprintln!(
+        "bulwark: audit webhook listening on https://{}",
+        server.addr
+    );
+    server.wait();
+    Ok(0)
 }
 
 /// The account of the run, on stderr: nothing read goes uncounted.
