@@ -14,6 +14,7 @@ pub mod engine;
 pub mod event;
 pub mod follow;
 pub mod reader;
+pub mod sidekick;
 pub mod webhook;
 
 pub use alert::Alert;

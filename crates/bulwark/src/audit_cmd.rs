@@ -50,6 +50,57 @@ pub struct AnalyzeArgs {
     /// With --follow: stop after this many seconds without new data.
     #[arg(long, requires = "follow")]
     pub idle_exit: Option<f64>,
+    #[command(flatten)]
+    pub webhook: WebhookArgs,
+}
+
+/// Alerts also POSTed to a URL, falcosidekick-compatible.
+#[derive(clap::Args, Debug)]
+pub struct WebhookArgs {
+    /// POST each alert (Falco output JSON) to this http(s) URL, e.g.
+    /// falcosidekick's; retried with backoff, never blocking reading.
+    #[arg(long)]
+    pub webhook: Option<String>,
+    /// PEM roots for an https --webhook (default: the system's).
+    #[arg(long, requires = "webhook")]
+    pub webhook_ca: Option<PathBuf>,
+    /// Alerts waiting for delivery; beyond it they are dropped and counted.
+    #[arg(long, default_value_t = 10_000, requires = "webhook")]
+    pub webhook_queue: usize,
+}
+
+impl WebhookArgs {
+    fn start(&self) -> Result<Option<bulwark_audit::sidekick::Webhook>, String> {
+        let Some(url) = &self.webhook else {
+            return Ok(None);
+        };
+        let ca_pem = match &self.webhook_ca {
+            Some(p) => Some(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?),
+            None => None,
+        };
+        let opts = bulwark_audit::sidekick::WebhookOptions {
+            queue: self.webhook_queue,
+            ca_pem,
+            ..Default::default()
+        };
+        bulwark_audit::sidekick::Webhook::start(url, opts).map(Some)
+    }
+}
+
+/// Waits a little for queued alerts, then says what became of them;
+/// true when some were not delivered.
+fn finish_webhook(hook: Option<bulwark_audit::sidekick::Webhook>) -> bool {
+    let Some(h) = hook else { return false };
+    let (s, err) = h.finish(Duration::from_secs(30));
+    eprintln!(
+        "bulwark audit: webhook: {} sent, {} failed, {} dropped (queue full){}",
+        s.sent,
+        s.failed,
+        s.dropped,
+        err.map(|e| format!("; last error: {e}"))
+            .unwrap_or_default()
+    );
+    s.failed > 0 || s.dropped > 0
 }
 
 #[derive(clap::Args, Debug)]
@@ -74,6 +125,8 @@ pub struct ServeArgs {
     pub config: Option<PathBuf>,
     #[arg(long, conflicts_with = "config")]
     pub no_config: bool,
+    #[command(flatten)]
+    pub webhook: WebhookArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -154,6 +207,7 @@ fn analyze(a: AnalyzeArgs) -> Result<u8, String> {
         return Err("--follow takes exactly one file (stdin is followed by reading it)".into());
     }
     let mut engine = Engine::new(config, scan_analyzers());
+    let hook = a.webhook.start()?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let mut kept: Vec<Alert> = Vec::new();
@@ -166,6 +220,9 @@ fn analyze(a: AnalyzeArgs) -> Result<u8, String> {
                 return;
             }
             worst = worst.max(Some(al.finding.severity));
+            if let Some(h) = &hook {
+                h.send(&al);
+            }
             if a.format == AlertFormat::Jsonl {
                 let r = serde_json::to_writer(&mut out, &al)
                     .map_err(std::io::Error::other)
@@ -257,7 +314,8 @@ fn analyze(a: AnalyzeArgs) -> Result<u8, String> {
     }
     out.flush().map_err(|e| e.to_string())?;
     summarize(&engine);
-    if engine.stats.malformed_count > 0 || unreadable > 0 {
+    let undelivered = finish_webhook(hook);
+    if engine.stats.malformed_count > 0 || unreadable > 0 || undelivered {
         return Ok(2);
     }
     Ok(match (a.fail_on, worst) {
@@ -288,7 +346,11 @@ fn serve(a: ServeArgs) -> Result<u8, String> {
     };
     let listener = std::net::TcpListener::bind(a.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
-    let sink = Box::new(|al: Alert| {
+    let hook = a.webhook.start()?;
+    let sink = Box::new(move |al: Alert| {
+        if let Some(h) = &hook {
+            h.send(&al);
+        }
         if let Ok(line) = serde_json::to_string(&al) {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{line}");

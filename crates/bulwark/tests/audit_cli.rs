@@ -239,3 +239,47 @@ fn sarif_output_is_sarif() {
             .any(|r| r["ruleId"] == "audit-pod-exec-attach")
     );
 }
+
+#[test]
+fn webhook_output_receives_every_alert() {
+    use std::io::{BufRead, BufReader, Read};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", l.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let mut r = BufReader::new(s.try_clone().unwrap());
+            let (mut len, mut line) = (0usize, String::new());
+            while r.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap();
+                }
+                line.clear();
+            }
+            let mut body = vec![0; len];
+            r.read_exact(&mut body).unwrap();
+            let _ = tx.send(serde_json::from_slice(&body).unwrap());
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let out = bulwark()
+        .args(["analyze", "--no-config", "--webhook", &url])
+        .arg(log(dir.path()))
+        .output()
+        .unwrap();
+    let alerts = String::from_utf8_lossy(&out.stdout).lines().count();
+    assert!(alerts >= 1);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("webhook: {alerts} sent, 0 failed, 0 dropped")),
+        "{err}"
+    );
+    let got: Vec<Value> = rx.try_iter().collect();
+    assert_eq!(got.len(), alerts);
+    assert!(
+        got.iter().any(|b| b["rule"] == "audit-pod-exec-attach"
+            && b["output_fields"]["ka.user.name"] == "alice")
+    );
+}
