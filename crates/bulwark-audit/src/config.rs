@@ -446,6 +446,46 @@ mod tests {
     }
 
     #[test]
+    fn default_exclusions_cover_probes_controllers_and_bulwark() {
+        let ev = |user: &str, verb: &str, uri: &str, ua: &str| Event {
+            kind: "Event".into(),
+            verb: verb.into(),
+            request_uri: uri.into(),
+            user: crate::event::UserInfo {
+                username: user.into(),
+                ..Default::default()
+            },
+            user_agent: ua.into(),
+            ..Default::default()
+        };
+        let all = AuditConfig::default().all_exclusions();
+        let reason = |e: &Event| all.iter().find(|x| x.matches(e)).map(|x| x.reason.clone());
+        for uri in [
+            "/readyz",
+            "/livez",
+            "/healthz",
+            "/readyz?verbose",
+            "/livez/etcd",
+        ] {
+            let r = reason(&ev("system:anonymous", "get", uri, "kube-probe/1.33"));
+            assert!(r.unwrap().contains("health"), "{uri}");
+        }
+        let r = reason(&ev("system:kube-scheduler", "watch", "/api/v1/pods", ""));
+        assert!(r.unwrap().contains("controllers"));
+        let r = reason(&ev("alice", "get", "/api/v1/pods", "bulwark/0.1.0"));
+        assert!(r.unwrap().contains("bulwark"));
+        // Not noise: a controller writing, a user reading, a look-alike path.
+        assert!(reason(&ev("system:kube-scheduler", "delete", "/api/v1/pods/x", "")).is_none());
+        assert!(reason(&ev("alice", "get", "/api/v1/secrets", "kubectl")).is_none());
+        assert!(reason(&ev("alice", "get", "/healthzz", "kubectl")).is_none());
+        let off = AuditConfig {
+            default_exclusions: false,
+            ..Default::default()
+        };
+        assert!(off.all_exclusions().is_empty());
+    }
+
+    #[test]
     fn exclusions_need_reason_and_matcher() {
         let v = serde_json::json!({"exclusions": [{"reason": " ", "users": ["x"]}]});
         assert!(AuditConfig::from_value(&v).unwrap_err().contains("reason"));
