@@ -16,7 +16,14 @@ use bulwark_audit::{AuditConfig, Engine};
 use bulwark_core::Analyzer;
 
 fn corpus() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/falco-k8saudit");
+    // BULWARK_SHARED: the shared directory when the checkout is not beside
+    // it (a worktree elsewhere).
+    let p = match std::env::var_os("BULWARK_SHARED") {
+        Some(s) => PathBuf::from(s).join("corpora/falco-k8saudit"),
+        None => {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora/falco-k8saudit")
+        }
+    };
     if p.is_dir() {
         return Some(p);
     }
