@@ -45,6 +45,10 @@ pub struct Config {
     /// `directory`); read by the scan pipeline, like `pss`.
     #[serde(default)]
     pub context: Option<String>,
+    /// The `audit:` section (noise exclusions, Falco lists, windows), read by
+    /// `bulwark audit` as bulwark-audit's `AuditConfig`; not a filter setting.
+    #[serde(default)]
+    pub audit: Option<serde_json::Value>,
 }
 
 /// One waiver: findings of `rule` on objects matching every given selector.

@@ -51,6 +51,11 @@ pub enum Command {
     /// Known Kubernetes CVEs: the shipped feed, its date, and which CVEs
     /// affect a component version.
     Cves(crate::cves_cmd::CvesArgs),
+    /// Kubernetes audit events: detect attacks and policy violations.
+    Audit {
+        #[command(subcommand)]
+        command: crate::audit_cmd::AuditCommand,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -185,6 +190,7 @@ pub fn run(cli: Cli) -> Result<u8, String> {
         Command::Netpol(a) => crate::netpol_cmd::run(a),
         Command::Node(a) => crate::node_cmd::run(a),
         Command::Cves(a) => crate::cves_cmd::run(a),
+        Command::Audit { command } => crate::audit_cmd::run(command),
         Command::Rules { format } => {
             let cat = pipeline::catalog();
             match format {

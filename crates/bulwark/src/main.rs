@@ -1,6 +1,7 @@
 //! The `bulwark` binary: argument parsing and wiring only. No rule logic
 //! lives here.
 
+mod audit_cmd;
 mod cli;
 mod cluster_cmd;
 mod cves_cmd;

@@ -1,0 +1,154 @@
+//! The `audit.k8s.io/v1` Event, as the API server's log and webhook
+//! backends write it. Only the fields detectors read are typed; the request
+//! and response objects stay JSON.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One audit event (or, for `kind: EventList`, a batch in `items`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    /// `Event` or `EventList`; anything else is not an audit event.
+    pub kind: String,
+    #[serde(default)]
+    pub api_version: String,
+    #[serde(default)]
+    pub level: String,
+    #[serde(rename = "auditID", default)]
+    pub audit_id: String,
+    #[serde(default)]
+    pub stage: String,
+    #[serde(rename = "requestURI", default)]
+    pub request_uri: String,
+    #[serde(default)]
+    pub verb: String,
+    #[serde(default)]
+    pub user: UserInfo,
+    #[serde(default)]
+    pub impersonated_user: Option<UserInfo>,
+    #[serde(rename = "sourceIPs", default)]
+    pub source_ips: Vec<String>,
+    #[serde(default)]
+    pub user_agent: String,
+    #[serde(default)]
+    pub object_ref: Option<EventObjectRef>,
+    #[serde(default)]
+    pub response_status: Option<ResponseStatus>,
+    #[serde(default)]
+    pub request_object: Option<Value>,
+    #[serde(default)]
+    pub response_object: Option<Value>,
+    #[serde(default)]
+    pub request_received_timestamp: Option<String>,
+    #[serde(default)]
+    pub stage_timestamp: Option<String>,
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    /// The events of an `EventList` (webhook batches).
+    #[serde(default)]
+    pub items: Vec<Event>,
+}
+
+/// `authentication.k8s.io/v1 UserInfo`.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+pub struct UserInfo {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+}
+
+/// The object a request was about.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct EventObjectRef {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub resource: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub namespace: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub api_group: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub api_version: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub subresource: String,
+}
+
+/// `metav1.Status` of the response (only what detectors read).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ResponseStatus {
+    #[serde(default)]
+    pub code: Option<i64>,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+impl Event {
+    pub fn username(&self) -> &str {
+        &self.user.username
+    }
+
+    pub fn resource(&self) -> &str {
+        self.object_ref.as_ref().map_or("", |o| o.resource.as_str())
+    }
+
+    pub fn subresource(&self) -> &str {
+        self.object_ref
+            .as_ref()
+            .map_or("", |o| o.subresource.as_str())
+    }
+
+    pub fn namespace(&self) -> &str {
+        self.object_ref
+            .as_ref()
+            .map_or("", |o| o.namespace.as_str())
+    }
+
+    pub fn name(&self) -> &str {
+        self.object_ref.as_ref().map_or("", |o| o.name.as_str())
+    }
+
+    /// HTTP status of the response, when the stage has one.
+    pub fn code(&self) -> Option<i64> {
+        self.response_status.as_ref().and_then(|s| s.code)
+    }
+
+    /// Falco's `response_successful`: the status code starts with 2.
+    pub fn successful(&self) -> bool {
+        self.code().is_some_and(|c| (200..300).contains(&c))
+    }
+
+    /// `authorization.k8s.io/decision` (`allow`, `forbid`).
+    pub fn decision(&self) -> &str {
+        self.annotations
+            .get("authorization.k8s.io/decision")
+            .map_or("", String::as_str)
+    }
+
+    /// Falco's `non_system_user`.
+    pub fn non_system_user(&self) -> bool {
+        !self.user.username.starts_with("system:")
+    }
+
+    /// Seconds since the epoch of the stage (or, lacking it, the request).
+    pub fn time(&self) -> Option<f64> {
+        let s = self
+            .stage_timestamp
+            .as_deref()
+            .or(self.request_received_timestamp.as_deref())?;
+        let ts: jiff::Timestamp = s.parse().ok()?;
+        Some(ts.as_microsecond() as f64 / 1e6)
+    }
+
+    /// `requestObject` at a JSON pointer.
+    pub fn req(&self, pointer: &str) -> Option<&Value> {
+        self.request_object.as_ref()?.pointer(pointer)
+    }
+}
