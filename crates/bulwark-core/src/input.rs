@@ -25,10 +25,39 @@ impl std::fmt::Display for InputError {
 }
 
 /// Something the user gave that was deliberately not scanned, and why.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+/// Ordered by file, then numerically by the `:LINE` that ends `file`
+/// (`a.yaml:4` before `a.yaml:10`), then reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Skipped {
     pub file: String,
     pub reason: String,
+}
+
+impl Skipped {
+    /// `(file, line)` of `file:LINE`, or `(file, None)`.
+    fn sort_key(&self) -> (&str, Option<u64>) {
+        match self.file.rsplit_once(':') {
+            Some((f, l)) if !l.is_empty() && l.bytes().all(|b| b.is_ascii_digit()) => {
+                (f, l.parse().ok())
+            }
+            _ => (self.file.as_str(), None),
+        }
+    }
+}
+
+impl Ord for Skipped {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.sort_key()
+            .cmp(&other.sort_key())
+            .then_with(|| self.file.cmp(&other.file))
+            .then_with(|| self.reason.cmp(&other.reason))
+    }
+}
+
+impl PartialOrd for Skipped {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// The account of one load: nothing the user gave is silently dropped.
@@ -38,6 +67,10 @@ pub struct LoadSummary {
     pub files: usize,
     pub skipped: Vec<Skipped>,
     pub errors: Vec<InputError>,
+    /// Objects not analysed on their own because they are their owner's
+    /// template (pods, ReplicaSets and Jobs counted on their workload).
+    #[serde(default)]
+    pub folded: usize,
 }
 
 impl LoadSummary {
@@ -45,10 +78,37 @@ impl LoadSummary {
         self.files += other.files;
         self.skipped.extend(other.skipped);
         self.errors.extend(other.errors);
+        self.folded += other.folded;
     }
 
     pub fn sort(&mut self) {
         self.skipped.sort();
         self.errors.sort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skipped_entries_sort_by_line_number() {
+        let sk = |f: &str| Skipped {
+            file: f.into(),
+            reason: "r".into(),
+        };
+        let mut v = vec![
+            sk("a.yaml:10"),
+            sk("b.yaml"),
+            sk("a.yaml:4"),
+            sk("a.yaml"),
+            sk("a.yaml:100"),
+        ];
+        v.sort();
+        let files: Vec<_> = v.iter().map(|s| s.file.as_str()).collect();
+        assert_eq!(
+            files,
+            ["a.yaml", "a.yaml:4", "a.yaml:10", "a.yaml:100", "b.yaml"]
+        );
     }
 }

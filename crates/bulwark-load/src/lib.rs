@@ -16,6 +16,7 @@
 
 pub mod config;
 pub mod contexts;
+pub mod kustomize_refs;
 pub mod lenient;
 pub mod objects;
 pub mod render;
@@ -39,6 +40,10 @@ pub struct LoadOptions {
     /// Files larger than this are reported, not read.
     pub max_file_size: u64,
     pub budget: Budget,
+    /// Helm and kustomize are killed after this long.
+    pub render_timeout: std::time::Duration,
+    /// Follow symbolic links met in directory walks wherever they lead.
+    pub follow_symlinks: bool,
 }
 
 impl Default for LoadOptions {
@@ -46,6 +51,8 @@ impl Default for LoadOptions {
         Self {
             max_file_size: 256 * 1024 * 1024,
             budget: Budget::default(),
+            render_timeout: std::time::Duration::from_secs(300),
+            follow_symlinks: false,
         }
     }
 }
@@ -69,8 +76,9 @@ impl Loaded {
 fn load_inputs(paths: &[PathBuf], opts: &LoadOptions) -> (Vec<Input>, Vec<Loaded>, LoadSummary) {
     let mut inputs = Vec::new();
     let mut summary = LoadSummary::default();
-    walk::expand(
+    walk::expand_with(
         paths,
+        opts.follow_symlinks,
         &mut inputs,
         &mut summary.errors,
         &mut summary.skipped,
@@ -129,18 +137,27 @@ fn load_input(input: &Input, opts: &LoadOptions) -> Loaded {
             ),
             Err(ReadError::Io(e)) => error_only("<stdin>", None, format!("cannot read: {e}")),
         },
-        Input::Chart(dir) => match render::render_chart(dir) {
+        Input::Chart(dir) => match render::render_chart_limited(dir, render_limits(opts)) {
             Ok(text) => load_helm_output(dir, &text, opts),
             Err(msg) => error_only(&dir.display().to_string(), None, msg),
         },
-        Input::Kustomization(dir) => match render::render_kustomization(dir) {
-            Ok(text) => load_str(
-                &format!("{} (rendered by kustomize)", dir.display()),
-                &text,
-                opts,
-            ),
-            Err(msg) => error_only(&dir.display().to_string(), None, msg),
-        },
+        Input::Kustomization(dir) => {
+            match render::render_kustomization_limited(dir, render_limits(opts)) {
+                Ok(text) => load_str(
+                    &format!("{} (rendered by kustomize)", dir.display()),
+                    &text,
+                    opts,
+                ),
+                Err(msg) => error_only(&dir.display().to_string(), None, msg),
+            }
+        }
+    }
+}
+
+fn render_limits(opts: &LoadOptions) -> render::Limits {
+    render::Limits {
+        max_output: opts.max_file_size,
+        timeout: opts.render_timeout,
     }
 }
 
@@ -437,6 +454,7 @@ fn errors(errors: Vec<InputError>) -> Loaded {
             files: 0,
             skipped: Vec::new(),
             errors,
+            folded: 0,
         },
     }
 }

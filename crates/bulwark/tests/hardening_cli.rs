@@ -1,0 +1,216 @@
+//! Hostile inputs from issue #18, end to end through the binary: each test
+//! failed before its fix.
+
+#![cfg(unix)]
+
+use std::path::Path;
+
+use assert_cmd::Command;
+
+fn bulwark(args: &[&str], dir: &Path) -> (Option<i32>, String, String) {
+    let out = Command::cargo_bin("bulwark")
+        .expect("binary")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const HARMLESS_DEPLOYMENT: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: app, uid: u-web}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.27
+";
+
+const EVIL_POD: &str = "apiVersion: v1
+kind: Pod
+metadata:
+  name: web-abc
+  namespace: app
+  labels: {app: web}
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: web, uid: u-web, controller: true}]
+spec:
+  hostPID: true
+  volumes: [{name: root, hostPath: {path: /}}]
+  containers:
+    - name: web
+      image: nginx:1.27
+      securityContext: {privileged: true}
+";
+
+#[test]
+fn a_pod_claiming_a_harmless_owner_is_still_checked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("all.yaml"),
+        format!("{HARMLESS_DEPLOYMENT}---\n{EVIL_POD}"),
+    )
+    .expect("write");
+    let (code, out, err) = bulwark(
+        &[
+            "scan",
+            "--no-config",
+            "--format",
+            "json",
+            "--fail-on",
+            "high",
+            "all.yaml",
+        ],
+        dir.path(),
+    );
+    assert_eq!(code, Some(1), "{out}\n{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let on_pod: Vec<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["object"]["kind"] == "Pod")
+        .filter_map(|f| f["rule_id"].as_str())
+        .collect();
+    assert!(on_pod.contains(&"privileged-container"), "{on_pod:?}");
+    assert_eq!(v["summary"]["objects"], 2, "{}", v["summary"]);
+}
+
+#[test]
+fn folded_pods_are_counted_in_the_summary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pod = "apiVersion: v1
+kind: Pod
+metadata:
+  name: web-abc
+  namespace: app
+  ownerReferences: [{uid: u-web, controller: true}]
+spec:
+  containers:
+    - name: web
+      image: nginx:1.27
+";
+    std::fs::write(
+        dir.path().join("all.yaml"),
+        format!("{HARMLESS_DEPLOYMENT}---\n{pod}"),
+    )
+    .expect("write");
+    let (_, out, err) = bulwark(
+        &["scan", "--no-config", "--format", "json", "all.yaml"],
+        dir.path(),
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(v["summary"]["objects"], 1, "{err}");
+    assert_eq!(v["summary"]["folded"], 1, "{}", v["summary"]);
+    let (_, table, _) = bulwark(&["scan", "--no-config", "all.yaml"], dir.path());
+    assert!(table.contains("1 folded into its workload"), "{table}");
+}
+
+#[test]
+fn unreadable_flow_lines_are_reported_and_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("w.yaml"), HARMLESS_DEPLOYMENT).expect("write");
+    std::fs::write(
+        dir.path().join("flows.jsonl"),
+        "{\"src\": \"app/web\", \"dst\": \"app/web\", \"port\": 80}\n\
+         {\"src\": \"fd00::1\", \"dst\": \"app/web\", \"port\": 80}\n\
+         not json\n\
+         {\"src\": \"app/web\", \"dst\": \"app/web\", \"port\": 70000}\n",
+    )
+    .expect("write");
+    for cmd in ["diff", "generate"] {
+        let (code, _, err) = bulwark(
+            &["netpol", cmd, "--flows", "flows.jsonl", "w.yaml"],
+            dir.path(),
+        );
+        assert_eq!(code, Some(2), "{cmd}: {err}");
+        for l in ["line 2", "line 3", "line 4"] {
+            assert!(err.contains(l), "{cmd}: {err}");
+        }
+        assert!(
+            err.contains("3 flow line(s) could not be read"),
+            "{cmd}: {err}"
+        );
+    }
+}
+
+/// Every command, its stdout on `/dev/full`: a message and exit 2, never a
+/// panic (exit 101 with a backtrace).
+#[test]
+fn a_full_disk_is_an_error_not_a_panic_for_every_command() {
+    if !Path::new("/dev/full").exists() {
+        eprintln!("skipped: /dev/full not found");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("all.yaml"),
+        format!("{HARMLESS_DEPLOYMENT}---\n{EVIL_POD}"),
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("rbac.yaml"),
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\n\
+         roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\n\
+         subjects: [{kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}]\n---\n\
+         apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: cluster-admin}\n\
+         rules: [{apiGroups: ['*'], resources: ['*'], verbs: ['*']}]\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("flows.jsonl"),
+        "{\"src\": \"app/web\", \"dst\": \"app/web\", \"port\": 80}\n",
+    )
+    .expect("write");
+    let root = dir.path().join("root");
+    std::fs::create_dir_all(root.join("proc/10")).expect("mkdir");
+    std::fs::write(
+        root.join("proc/10/cmdline"),
+        b"kubelet\0--anonymous-auth=true\0",
+    )
+    .expect("w");
+    let root = root.display().to_string();
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["scan", "--no-config", "all.yaml"],
+        vec!["scan", "--no-config", "--format", "json", "all.yaml"],
+        vec!["rules"],
+        vec!["rules", "--format", "json"],
+        vec!["explain", "privileged-container"],
+        vec!["pss", "check", "all.yaml"],
+        vec!["rbac", "who-can", "get", "secrets", "rbac.yaml"],
+        vec!["rbac", "can", "user:alice", "get", "secrets", "rbac.yaml"],
+        vec!["rbac", "subjects", "rbac.yaml"],
+        vec!["rbac", "escalations", "rbac.yaml"],
+        vec!["netpol", "reach", "all.yaml"],
+        vec!["netpol", "diff", "--flows", "flows.jsonl", "all.yaml"],
+        vec!["netpol", "generate", "--flows", "flows.jsonl", "all.yaml"],
+        vec!["netpol", "quarantine", "app/web"],
+        vec!["node", "--root", &root],
+        vec!["node", "--root", &root, "--format", "json"],
+        vec!["cves"],
+        vec!["cves", "--format", "json"],
+    ];
+    for args in commands {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("bulwark"))
+            .current_dir(dir.path())
+            .args(&args)
+            .stdout(full)
+            .output()
+            .expect("runs");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(err.contains("No space left on device"), "{args:?}: {err}");
+    }
+}
