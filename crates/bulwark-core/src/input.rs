@@ -97,7 +97,7 @@ mod tests {
             file: f.into(),
             reason: "r".into(),
         };
-        let mut v = vec![
+        let mut v = [
             sk("a.yaml:10"),
             sk("b.yaml"),
             sk("a.yaml:4"),

@@ -235,10 +235,11 @@ impl NodeModel {
                         );
                     }
                 }
-                if m.components.contains_key(&c) {
-                    m.others.push((c, f));
-                } else {
-                    m.components.insert(c, f);
+                match m.components.entry(c) {
+                    std::collections::btree_map::Entry::Occupied(_) => m.others.push((c, f)),
+                    std::collections::btree_map::Entry::Vacant(v) => {
+                        v.insert(f);
+                    }
                 }
             }
             if let Some(bin) = distro.single_binary() {
