@@ -2,6 +2,28 @@
 
 use serde::Serialize;
 
+/// The name a path is reported under, one to one with the path: a UTF-8
+/// name is itself, and a name with bytes that are not UTF-8 has them as
+/// `\xNN` (and its backslashes doubled, as for any name holding `\x`), so
+/// two files never share a name (nor a SARIF URI) because their names
+/// are not text.
+pub fn path_name(p: &std::path::Path) -> String {
+    let bytes = p.as_os_str().as_encoded_bytes();
+    if let Ok(s) = std::str::from_utf8(bytes)
+        && !s.contains("\\x")
+    {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(bytes.len() + 8);
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(&chunk.valid().replace('\\', "\\\\"));
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
 /// An input that could not be read or parsed. The scan goes on without it.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct InputError {
@@ -90,6 +112,25 @@ impl LoadSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn path_names_are_one_to_one() {
+        use std::os::unix::ffi::OsStrExt;
+        let p = |b: &[u8]| path_name(std::path::Path::new(std::ffi::OsStr::from_bytes(b)));
+        assert_eq!(p(b"dir/a.yaml"), "dir/a.yaml");
+        let names = [
+            p(b"a\xff.yaml"),
+            p(b"a\xfe.yaml"),
+            p(b"a\\xff.yaml"),
+            p(b"a\\\\xff.yaml"),
+            p(b"a\xef\xbf\xbd.yaml"),
+        ];
+        assert_eq!(names[0], "a\\xff.yaml");
+        assert_eq!(names[2], "a\\\\xff.yaml");
+        let set: std::collections::BTreeSet<_> = names.iter().collect();
+        assert_eq!(set.len(), names.len(), "{names:?}");
+    }
 
     #[test]
     fn skipped_entries_sort_by_line_number() {

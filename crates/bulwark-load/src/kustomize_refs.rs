@@ -53,7 +53,7 @@ pub fn unreferenced(dir: &Path) -> Vec<Skipped> {
             continue;
         }
         out.push(Skipped {
-            file: path.display().to_string(),
+            file: bulwark_core::input::path_name(path),
             reason: format!(
                 "below the kustomization {} but not referenced by it: not rendered, so not \
                  scanned (name the file on the command line to scan it on its own)",

@@ -139,7 +139,7 @@ fn load_input(input: &Input, opts: &LoadOptions) -> Loaded {
         },
         Input::Chart(dir) => match render::render_chart_limited(dir, render_limits(opts)) {
             Ok(text) => load_helm_output(dir, &text, opts),
-            Err(msg) => error_only(&dir.display().to_string(), None, msg),
+            Err(msg) => error_only(&bulwark_core::input::path_name(dir), None, msg),
         },
         Input::Kustomization(dir) => {
             match render::render_kustomization_limited(dir, render_limits(opts)) {
@@ -148,7 +148,7 @@ fn load_input(input: &Input, opts: &LoadOptions) -> Loaded {
                     &text,
                     opts,
                 ),
-                Err(msg) => error_only(&dir.display().to_string(), None, msg),
+                Err(msg) => error_only(&bulwark_core::input::path_name(dir), None, msg),
             }
         }
     }
@@ -191,7 +191,7 @@ fn read_limited(r: impl Read, hint: u64, limit: u64) -> Result<Vec<u8>, ReadErro
 /// Loads one file (or pipe) from disk. The size is checked before reading,
 /// and again while reading for files that grow and for pipes.
 pub fn load_file(path: &Path, opts: &LoadOptions) -> Loaded {
-    let name = path.display().to_string();
+    let name = bulwark_core::input::path_name(path);
     let too_large = |size: Option<u64>| {
         let size = size.map_or_else(|| "larger".to_string(), |s| format!("{}, larger", human(s)));
         error_only(

@@ -194,11 +194,11 @@ fn walk_dir(
             match link_kind(root, path) {
                 Link::Inside if is_manifest(path) => found.push(Input::File(path.to_path_buf())),
                 Link::Inside => skipped.push(Skipped {
-                    file: path.display().to_string(),
+                    file: bulwark_core::input::path_name(path),
                     reason: "not a .yaml, .yml or .json file".into(),
                 }),
                 Link::Skip(reason) => skipped.push(Skipped {
-                    file: path.display().to_string(),
+                    file: bulwark_core::input::path_name(path),
                     reason,
                 }),
                 Link::Broken(e) => errors.push(io_error(path, &e)),
@@ -218,7 +218,7 @@ fn walk_dir(
         if !ft.is_file() {
             // Opening a FIFO met while walking would block the scan.
             skipped.push(Skipped {
-                file: path.display().to_string(),
+                file: bulwark_core::input::path_name(path),
                 reason: "not a regular file (pipes, sockets and devices are read only when \
                          named on the command line)"
                     .into(),
@@ -229,7 +229,7 @@ fn walk_dir(
             found.push(Input::File(path.to_path_buf()));
         } else {
             skipped.push(Skipped {
-                file: path.display().to_string(),
+                file: bulwark_core::input::path_name(path),
                 reason: "not a .yaml, .yml or .json file".into(),
             });
         }
@@ -251,7 +251,7 @@ pub(crate) fn io_error(p: &Path, e: &std::io::Error) -> InputError {
         _ => format!("cannot read: {e}"),
     };
     InputError {
-        file: p.display().to_string(),
+        file: bulwark_core::input::path_name(p),
         line: None,
         column: None,
         message,
@@ -287,8 +287,8 @@ fn walk_error(root: &Path, e: &ignore::Error) -> InputError {
         other => other.to_string(),
     };
     let file = match err {
-        E::Loop { child, .. } => child.display().to_string(),
-        _ => path.display().to_string(),
+        E::Loop { child, .. } => bulwark_core::input::path_name(child),
+        _ => bulwark_core::input::path_name(&path),
     };
     InputError {
         file,

@@ -214,3 +214,34 @@ fn a_full_disk_is_an_error_not_a_panic_for_every_command() {
         assert!(err.contains("No space left on device"), "{args:?}: {err}");
     }
 }
+
+/// Two files whose names differ only in bytes that are not UTF-8 were one
+/// SARIF artifact (both names decoded to U+FFFD): each keeps its own URI.
+#[test]
+fn non_utf8_file_names_keep_distinct_sarif_uris() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let m = dir.path().join("m");
+    std::fs::create_dir(&m).expect("mkdir");
+    for (b, name) in [(&b"a\xff.yaml"[..], "one"), (&b"a\xfe.yaml"[..], "two")] {
+        let p = m.join(std::ffi::OsStr::from_bytes(b));
+        if std::fs::write(&p, EVIL_POD.replace("web-abc", name)).is_err() {
+            eprintln!("skipped: the file system refuses non-UTF-8 names");
+            return;
+        }
+    }
+    let (_, out, err) = bulwark(
+        &["scan", "--no-config", "--format", "sarif", "m"],
+        dir.path(),
+    );
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {err}"));
+    let mut uris: Vec<&str> = v["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
+        .collect();
+    uris.sort();
+    uris.dedup();
+    assert_eq!(uris, ["m/a%5Cxfe.yaml", "m/a%5Cxff.yaml"], "{err}");
+}
