@@ -289,3 +289,57 @@ fn a_big_file_with_a_bomb_gives_the_same_output_whatever_the_thread_count() {
         }
     }
 }
+
+/// Canary secrets in every input kind `scan` reads, grepped for (raw and
+/// base64) in every output format.
+#[test]
+fn canary_secrets_never_reach_any_scan_output() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let canaries = [
+        "CanaryStringData7781",
+        "CanaryData7782",
+        "CanaryEnvValue7783",
+        "CanaryKubeToken7784",
+        "CanaryUrlPass7785",
+        "CanaryAnnot7786",
+        "CanaryTagged7787",
+        "CanaryExecArg7788",
+    ];
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let yaml = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n  namespace: n\n  annotations:\n    \
+         kubectl.kubernetes.io/last-applied-configuration: '{{\"stringData\":{{\"p\":\"{c0}\"}}}}'\n    \
+         note: 'token={c5}'\nstringData: {{password: {c0}}}\ndata: {{token: {d1}}}\n---\n\
+         apiVersion: v1\nkind: Pod\nmetadata: {{name: p, namespace: n}}\nspec:\n  containers:\n  - name: c\n    \
+         image: nginx:1.27\n    env:\n    - {{name: DB_PASSWORD, value: {c2}}}\n    - {{name: API_TOKEN, value: !!int {c6}}}\n---\n\
+         apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: 'http://admin:{c4}@10.0.0.1:8080'}}\n\
+         users:\n- name: u\n  user:\n    token: {c3}\n- name: e\n  user:\n    exec: {{command: aws, args: ['--token={c7}']}}\n",
+        c0 = canaries[0],
+        d1 = b64(canaries[1]),
+        c2 = canaries[2],
+        c3 = canaries[3],
+        c4 = canaries[4],
+        c5 = canaries[5],
+        c6 = canaries[6],
+        c7 = canaries[7],
+    );
+    std::fs::write(dir.path().join("all.yaml"), yaml).expect("write");
+    for format in ["table", "json", "sarif", "junit"] {
+        let (_, out, err) = bulwark(
+            &["scan", "--no-config", "--format", format, "all.yaml"],
+            dir.path(),
+        );
+        // The inputs were read: the checks that quote them fired.
+        for rule in ["kubeconfig-plain-http-server", "kubeconfig-embedded-token"] {
+            assert!(out.contains(rule), "{format}: no {rule} in\n{out}");
+        }
+        assert!(out.contains("redacted"), "{format}: {out}");
+        for c in canaries {
+            for form in [c.to_string(), b64(c)] {
+                assert!(!out.contains(&form), "{format}: {form} in stdout:\n{out}");
+                assert!(!err.contains(&form), "{format}: {form} in stderr:\n{err}");
+            }
+        }
+    }
+}
