@@ -259,7 +259,7 @@ fn reach(a: ReachArgs) -> Result<u8, String> {
         to: workloads(&model, &a.to)?,
         port,
     };
-    let reach = model.reachability();
+    let reach = model.reachability_between(q.from.as_deref(), q.to.as_deref());
     let mut conns = reach.select(&q);
     if q.from.is_none() {
         // Exposure through Ingress and Route objects.
