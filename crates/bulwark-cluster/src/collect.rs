@@ -51,6 +51,9 @@ pub struct CollectOptions {
     pub configz: bool,
     /// Shows resources and objects read; `ProgressBar::hidden()` off a terminal.
     pub progress: ProgressBar,
+    /// Pages one list may take: a server that never stops handing out
+    /// `continue` tokens has the list recorded as not evaluated here.
+    pub max_pages: usize,
 }
 
 impl Default for CollectOptions {
@@ -63,6 +66,7 @@ impl Default for CollectOptions {
             secrets: SecretMode::Keys,
             configz: true,
             progress: ProgressBar::hidden(),
+            max_pages: 100_000,
         }
     }
 }
@@ -389,7 +393,17 @@ async fn paginate(
     let mut token: Option<String> = None;
     let mut requests = 0;
     let mut restarted = false;
+    // Every token seen: one the server hands out twice would loop forever.
+    let mut seen: std::collections::HashSet<String> = Default::default();
     loop {
+        if requests >= opts.max_pages.max(1) {
+            return (
+                requests,
+                Some(format!(
+                    "the server kept answering with continue tokens: listing stopped after {requests} pages"
+                )),
+            );
+        }
         let mut lp = ListParams::default().limit(opts.page_size);
         if let Some(t) = &token {
             lp = lp.continue_token(t);
@@ -399,6 +413,14 @@ async fn paginate(
             Ok((items, next)) => {
                 on_page(items);
                 match next {
+                    Some(n) if !seen.insert(n.clone()) => {
+                        return (
+                            requests,
+                            Some(format!(
+                                "the server repeated a continue token after {requests} pages: listing stopped"
+                            )),
+                        );
+                    }
                     Some(n) => token = Some(n),
                     None => return (requests, None),
                 }
@@ -406,6 +428,7 @@ async fn paginate(
             Err(e) if token.is_some() && !restarted && e.starts_with("410 ") => {
                 restarted = true;
                 token = None;
+                seen.clear();
                 restart();
             }
             Err(e) => return (requests, Some(e)),

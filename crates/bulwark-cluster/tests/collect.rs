@@ -348,3 +348,31 @@ fn a_kubectl_dump_folds_to_what_a_cluster_scan_reads() {
     assert_eq!(ids(&dump), ids(&objects));
     assert_eq!(counts, live.pod_counts);
 }
+
+#[test]
+fn a_server_handing_out_endless_or_repeated_continue_tokens_is_not_followed_forever() {
+    use bulwark_cluster::testserver::continue_fault;
+    let data = common::recorded("insecure", "v1.33.1");
+    let fault = data.continue_fault.clone();
+    let fx = common::start(vec![("insecure", data)]);
+    let opts = CollectOptions {
+        concurrency: 4,
+        max_pages: 20,
+        configz: false,
+        ..Default::default()
+    };
+    for (mode, why) in [
+        (continue_fault::REPEAT, "repeated a continue token"),
+        (continue_fault::FRESH, "kept answering with continue tokens"),
+    ] {
+        fault.store(mode, std::sync::atomic::Ordering::SeqCst);
+        let c = run(&fx, "insecure", &opts).expect("collects");
+        assert!(!c.not_evaluated.is_empty(), "{why}");
+        assert!(
+            c.not_evaluated.iter().all(|n| n.reason.contains(why)),
+            "{why}: {:?}",
+            c.not_evaluated
+        );
+    }
+    fault.store(continue_fault::NONE, std::sync::atomic::Ordering::SeqCst);
+}

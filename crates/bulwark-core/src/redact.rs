@@ -11,9 +11,40 @@ pub fn redact(secret: &str) -> String {
     format!("{prefix}***({n} chars, redacted)")
 }
 
+/// A URL with the password of its userinfo (`scheme://user:PASSWORD@host`)
+/// redacted; a user without a password is kept, as is everything else.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let auth_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(auth_end);
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return url.to_string();
+    };
+    let userinfo = match userinfo.split_once(':') {
+        Some((user, pass)) => format!("{user}:{}", redact(pass)),
+        // A lone userinfo may itself be a token (`https://TOKEN@host`).
+        None => redact(userinfo),
+    };
+    format!("{scheme}://{userinfo}@{host}{tail}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn url_userinfo_is_redacted() {
+        let r = redact_url("http://admin:s3cretPassw0rd@10.0.0.1:8080/api?x=1");
+        assert!(!r.contains("s3cretPassw0rd"), "{r}");
+        assert!(r.starts_with("http://admin:s3c***(14 chars"), "{r}");
+        assert!(r.ends_with("@10.0.0.1:8080/api?x=1"), "{r}");
+        let r = redact_url("http://ghp_tokentokentoken@host");
+        assert!(!r.contains("tokentoken"), "{r}");
+        assert_eq!(redact_url("http://host:8080/a@b"), "http://host:8080/a@b");
+        assert_eq!(redact_url("not a url"), "not a url");
+    }
 
     #[test]
     fn never_shows_more_than_a_quarter() {

@@ -119,7 +119,7 @@ enum Built {
 }
 
 fn name_of(p: &Path) -> String {
-    let s = p.display().to_string();
+    let s = bulwark_core::input::path_name(p);
     if s.is_empty() {
         ".".into()
     } else if s == "\0stdin" {

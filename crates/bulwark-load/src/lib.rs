@@ -16,6 +16,7 @@
 
 pub mod config;
 pub mod contexts;
+pub mod kustomize_refs;
 pub mod lenient;
 pub mod objects;
 pub mod render;
@@ -39,6 +40,10 @@ pub struct LoadOptions {
     /// Files larger than this are reported, not read.
     pub max_file_size: u64,
     pub budget: Budget,
+    /// Helm and kustomize are killed after this long.
+    pub render_timeout: std::time::Duration,
+    /// Follow symbolic links met in directory walks wherever they lead.
+    pub follow_symlinks: bool,
 }
 
 impl Default for LoadOptions {
@@ -46,6 +51,8 @@ impl Default for LoadOptions {
         Self {
             max_file_size: 256 * 1024 * 1024,
             budget: Budget::default(),
+            render_timeout: std::time::Duration::from_secs(300),
+            follow_symlinks: false,
         }
     }
 }
@@ -69,8 +76,9 @@ impl Loaded {
 fn load_inputs(paths: &[PathBuf], opts: &LoadOptions) -> (Vec<Input>, Vec<Loaded>, LoadSummary) {
     let mut inputs = Vec::new();
     let mut summary = LoadSummary::default();
-    walk::expand(
+    walk::expand_with(
         paths,
+        opts.follow_symlinks,
         &mut inputs,
         &mut summary.errors,
         &mut summary.skipped,
@@ -129,18 +137,27 @@ fn load_input(input: &Input, opts: &LoadOptions) -> Loaded {
             ),
             Err(ReadError::Io(e)) => error_only("<stdin>", None, format!("cannot read: {e}")),
         },
-        Input::Chart(dir) => match render::render_chart(dir) {
+        Input::Chart(dir) => match render::render_chart_limited(dir, render_limits(opts)) {
             Ok(text) => load_helm_output(dir, &text, opts),
-            Err(msg) => error_only(&dir.display().to_string(), None, msg),
+            Err(msg) => error_only(&bulwark_core::input::path_name(dir), None, msg),
         },
-        Input::Kustomization(dir) => match render::render_kustomization(dir) {
-            Ok(text) => load_str(
-                &format!("{} (rendered by kustomize)", dir.display()),
-                &text,
-                opts,
-            ),
-            Err(msg) => error_only(&dir.display().to_string(), None, msg),
-        },
+        Input::Kustomization(dir) => {
+            match render::render_kustomization_limited(dir, render_limits(opts)) {
+                Ok(text) => load_str(
+                    &format!("{} (rendered by kustomize)", dir.display()),
+                    &text,
+                    opts,
+                ),
+                Err(msg) => error_only(&bulwark_core::input::path_name(dir), None, msg),
+            }
+        }
+    }
+}
+
+fn render_limits(opts: &LoadOptions) -> render::Limits {
+    render::Limits {
+        max_output: opts.max_file_size,
+        timeout: opts.render_timeout,
     }
 }
 
@@ -174,7 +191,7 @@ fn read_limited(r: impl Read, hint: u64, limit: u64) -> Result<Vec<u8>, ReadErro
 /// Loads one file (or pipe) from disk. The size is checked before reading,
 /// and again while reading for files that grow and for pipes.
 pub fn load_file(path: &Path, opts: &LoadOptions) -> Loaded {
-    let name = path.display().to_string();
+    let name = bulwark_core::input::path_name(path);
     let too_large = |size: Option<u64>| {
         let size = size.map_or_else(|| "larger".to_string(), |s| format!("{}, larger", human(s)));
         error_only(
@@ -301,19 +318,49 @@ fn load_str_in_pieces(name: &str, text: &str, opts: &LoadOptions, piece_size: us
         ));
         return out;
     }
-    let alias = yaml::AliasUse::default();
     let starts = yaml::split_points(text, piece_size);
+    let piece_text = |i: usize| {
+        let (offset, line0) = starts[i];
+        let end = starts.get(i + 1).map_or(text.len(), |s| s.0);
+        (&text[offset..end], line0)
+    };
     let pieces: Vec<Piece> = if starts.len() == 1 {
-        vec![parse_piece(&file, text, 0, opts.budget, &alias)]
+        vec![parse_piece(
+            &file,
+            text,
+            0,
+            opts.budget,
+            &yaml::AliasUse::default(),
+        )]
     } else {
-        starts
-            .par_iter()
-            .enumerate()
-            .map(|(i, &(offset, line0))| {
-                let end = starts.get(i + 1).map_or(text.len(), |s| s.0);
-                parse_piece(&file, &text[offset..end], line0, opts.budget, &alias)
+        // Each piece spends an alias budget of its own. When together they
+        // spent more than the file's, the pieces are parsed again in order
+        // with one budget: which documents the spent budget stops is then
+        // the same whatever the thread timing (and the same as one pass).
+        let parallel: Vec<(Piece, yaml::AliasUse)> = (0..starts.len())
+            .into_par_iter()
+            .map(|i| {
+                let alias = yaml::AliasUse::default();
+                let (t, line0) = piece_text(i);
+                (parse_piece(&file, t, line0, opts.budget, &alias), alias)
             })
-            .collect()
+            .collect();
+        let total = yaml::AliasUse::default();
+        for (_, a) in &parallel {
+            total.add(a);
+        }
+        if total.over(&opts.budget) {
+            drop(parallel);
+            let alias = yaml::AliasUse::default();
+            (0..starts.len())
+                .map(|i| {
+                    let (t, line0) = piece_text(i);
+                    parse_piece(&file, t, line0, opts.budget, &alias)
+                })
+                .collect()
+        } else {
+            parallel.into_iter().map(|(p, _)| p).collect()
+        }
     };
     if is_json && pieces.iter().any(|p| !p.end.errors.is_empty()) {
         // Valid JSON the YAML reader refuses (an implicit key over 1024
@@ -437,6 +484,7 @@ fn errors(errors: Vec<InputError>) -> Loaded {
             files: 0,
             skipped: Vec::new(),
             errors,
+            folded: 0,
         },
     }
 }
@@ -543,6 +591,103 @@ mod tests {
         let points = yaml::split_points(&text, 16);
         assert_eq!(points, [(0, 0), (200, 40)]);
         assert!(text[200..].starts_with("%YAML"));
+    }
+
+    /// A budget spent in a file cut in pieces stops the same documents on
+    /// every run and with any piece size: the pieces are parsed again in
+    /// order with one budget (they shared one across threads before, and
+    /// which document hit the limit depended on timing). Documents after
+    /// the bomb that use no alias are still read.
+    #[test]
+    fn a_spent_alias_budget_is_deterministic_and_hides_nothing_after_it() {
+        let mut text = String::new();
+        for i in 0..60 {
+            text.push_str(&format!(
+                "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\ndata:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n  b: [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+            ));
+        }
+        for i in 0..5 {
+            text.push_str(&format!(
+                "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: plain{i}}}\n"
+            ));
+        }
+        let opts = LoadOptions {
+            budget: Budget {
+                max_alias_nodes: 2_000,
+                ..Budget::default()
+            },
+            ..LoadOptions::default()
+        };
+        let whole = account(&load_str_in_pieces("a.yaml", &text, &opts, usize::MAX / 4));
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(8)
+            .build()
+            .expect("pool");
+        for _ in 0..20 {
+            let pieces = pool.install(|| account(&load_str_in_pieces("a.yaml", &text, &opts, 128)));
+            assert_eq!(whole, pieces);
+        }
+        let l = load_str_in_pieces("a.yaml", &text, &opts, usize::MAX / 4);
+        let names: Vec<&str> = l.resources.iter().map(|r| r.id.name.as_str()).collect();
+        for i in 0..5 {
+            assert!(names.contains(&format!("plain{i}").as_str()), "{names:?}");
+        }
+        // Every document is an object or an error.
+        assert_eq!(
+            l.resources.len() + l.summary.errors.len(),
+            65,
+            "{:?}",
+            l.summary.errors
+        );
+    }
+
+    /// Anchors nested in anchors copy their subtree once per level; the
+    /// copies have the alias budget, so memory stays bounded without one
+    /// alias being expanded.
+    #[test]
+    fn nested_anchors_are_bounded() {
+        let mut text =
+            String::from("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: n}\ndata:\n");
+        let depth = 60;
+        for d in 0..depth {
+            text.push_str(&format!("{}k{d}: &a{d}\n", "  ".repeat(d + 1)));
+        }
+        let leaf = "  ".repeat(depth + 1);
+        for i in 0..500 {
+            text.push_str(&format!("{leaf}v{i}: [x, y, z]\n"));
+        }
+        text.push_str("  last: *a59\n");
+        let opts = LoadOptions {
+            budget: Budget {
+                max_alias_nodes: 10_000,
+                ..Budget::default()
+            },
+            ..LoadOptions::default()
+        };
+        let l = load_str("n.yaml", &text, &opts);
+        assert!(
+            l.summary
+                .errors
+                .iter()
+                .any(|e| e.message.contains("anchored nodes copy")),
+            "{:?}",
+            l.summary.errors
+        );
+        // One level of anchor on the same data is fine.
+        let l = load_str("n.yaml", &text.replace(": &a", ":"), &opts);
+        assert!(l.summary.errors.is_empty() || !l.summary.errors[0].message.contains("anchored"));
+    }
+
+    /// A `!!binary` (or any tagged) scalar that fails to decode may be a
+    /// password: the error never shows it whole.
+    #[test]
+    fn a_tag_that_fails_to_decode_is_not_echoed() {
+        let text = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata:\n  p: !!int CanarySecretValue123\n";
+        let l = load_str("s.yaml", text, &LoadOptions::default());
+        let msgs: Vec<String> = l.summary.errors.iter().map(|e| e.to_string()).collect();
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        assert!(!msgs[0].contains("CanarySecretValue123"), "{msgs:?}");
+        assert!(msgs[0].contains("redacted"), "{msgs:?}");
     }
 
     /// The alias budget is one per file, however many pieces it is cut in.

@@ -6,8 +6,28 @@
 //! (a pinned binary, or a wrapper that adds `--values`).
 
 use std::ffi::OsStr;
+use std::io::Read;
 use std::path::Path;
 use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// What a renderer may produce and how long it may run: its output is an
+/// input like any file (`--max-file-size` holds), and a renderer that does
+/// not end is killed.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_output: u64,
+    pub timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_output: 256 * 1024 * 1024,
+            timeout: Duration::from_secs(300),
+        }
+    }
+}
 
 const HELM_MISSING: &str = "Helm chart not rendered: `helm` was not found on PATH. Install Helm 3 \
      (https://helm.sh/docs/intro/install/) or render it yourself: \
@@ -19,8 +39,15 @@ const KUSTOMIZE_MISSING: &str = "kustomization not rendered: neither `kubectl` n
 
 /// Output of `helm template` for the chart in `dir`, or a message for the user.
 pub fn render_chart(dir: &Path) -> Result<String, String> {
+    render_chart_limited(dir, Limits::default())
+}
+
+/// [`render_chart`] within `limits`.
+pub fn render_chart_limited(dir: &Path, limits: Limits) -> Result<String, String> {
     let helm = std::env::var_os("BULWARK_HELM").unwrap_or_else(|| "helm".into());
-    render_chart_with(&helm, dir, None)
+    let mut cmd = Command::new(&helm);
+    cmd.arg("template").arg("bulwark-scan").arg(dir);
+    run(&mut cmd, None, &helm, limits)?.ok_or_else(|| HELM_MISSING.to_string())
 }
 
 /// [`render_chart`] with an explicit program and, when given, the PATH it
@@ -32,13 +59,18 @@ pub fn render_chart_with(
 ) -> Result<String, String> {
     let mut cmd = Command::new(helm);
     cmd.arg("template").arg("bulwark-scan").arg(dir);
-    run(&mut cmd, search_path, helm)?.ok_or_else(|| HELM_MISSING.to_string())
+    run(&mut cmd, search_path, helm, Limits::default())?.ok_or_else(|| HELM_MISSING.to_string())
 }
 
 /// Output of `kubectl kustomize` (or `kustomize build`) for `dir`.
 pub fn render_kustomization(dir: &Path) -> Result<String, String> {
+    render_kustomization_limited(dir, Limits::default())
+}
+
+/// [`render_kustomization`] within `limits`.
+pub fn render_kustomization_limited(dir: &Path, limits: Limits) -> Result<String, String> {
     let explicit = std::env::var_os("BULWARK_KUSTOMIZE");
-    render_kustomization_with(explicit.as_deref(), dir, None)
+    kustomize(explicit.as_deref(), dir, None, limits)
 }
 
 /// [`render_kustomization`] with an explicit program (run as `PROG build
@@ -48,44 +80,118 @@ pub fn render_kustomization_with(
     dir: &Path,
     search_path: Option<&OsStr>,
 ) -> Result<String, String> {
+    kustomize(program, dir, search_path, Limits::default())
+}
+
+fn kustomize(
+    program: Option<&OsStr>,
+    dir: &Path,
+    search_path: Option<&OsStr>,
+    limits: Limits,
+) -> Result<String, String> {
     if let Some(p) = program {
         let mut cmd = Command::new(p);
         cmd.arg("build").arg(dir);
-        return run(&mut cmd, search_path, p)?
+        return run(&mut cmd, search_path, p, limits)?
             .ok_or_else(|| format!("kustomization not rendered: {p:?} was not found"));
     }
     let mut kubectl = Command::new("kubectl");
     kubectl.arg("kustomize").arg(dir);
-    if let Some(out) = run(&mut kubectl, search_path, OsStr::new("kubectl"))? {
+    if let Some(out) = run(&mut kubectl, search_path, OsStr::new("kubectl"), limits)? {
         return Ok(out);
     }
     let mut kustomize = Command::new("kustomize");
     kustomize.arg("build").arg(dir);
-    run(&mut kustomize, search_path, OsStr::new("kustomize"))?
+    run(&mut kustomize, search_path, OsStr::new("kustomize"), limits)?
         .ok_or_else(|| KUSTOMIZE_MISSING.to_string())
 }
 
-/// Runs a renderer: `Ok(None)` when the program does not exist.
+/// Runs a renderer: `Ok(None)` when the program does not exist. Its
+/// output is read up to `limits.max_output` (one byte more kills it) and
+/// it is killed after `limits.timeout`.
 fn run(
     cmd: &mut Command,
     search_path: Option<&OsStr>,
     tool: &OsStr,
+    limits: Limits,
 ) -> Result<Option<String>, String> {
+    use std::process::Stdio;
     if let Some(p) = search_path {
         cmd.env("PATH", p);
     }
     let tool = tool.to_string_lossy();
-    match cmd.stdin(std::process::Stdio::null()).output() {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("could not run `{tool}`: {e}")),
-        Ok(out) if out.status.success() => String::from_utf8(out.stdout)
-            .map(Some)
-            .map_err(|_| format!("`{tool}` printed output that is not UTF-8")),
-        Ok(out) => {
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            let first = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-            Err(format!("`{tool}` failed ({}): {first}", out.status))
+    let mut child = match cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("could not run `{tool}`: {e}")),
+        Ok(c) => c,
+    };
+    let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(format!("could not run `{tool}`: no output pipe"));
+    };
+    let limit = limits.max_output;
+    let out = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let r = stdout.take(limit.saturating_add(1)).read_to_end(&mut buf);
+        r.map(|_| buf)
+    });
+    let err = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = stderr.take(64 * 1024).read_to_end(&mut buf);
+        buf
+    });
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(s)) => break Some(s),
+            Ok(None) if start.elapsed() >= limits.timeout => break None,
+            Ok(None) => {
+                // The output is read in its thread; a full buffer stops early.
+                if out.is_finished() {
+                    let _ = child.kill();
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("could not run `{tool}`: {e}"));
+            }
         }
+    };
+    let Some(status) = status else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(format!(
+            "`{tool}` did not finish within {}s: killed, nothing read",
+            limits.timeout.as_secs()
+        ));
+    };
+    let stdout = out
+        .join()
+        .map_err(|_| format!("`{tool}`: output reader failed"))?
+        .map_err(|e| format!("could not read `{tool}` output: {e}"))?;
+    let stderr = err.join().unwrap_or_default();
+    if stdout.len() as u64 > limit {
+        return Err(format!(
+            "`{tool}` printed more than the {limit} byte limit (raise it with --max-file-size): \
+             nothing read"
+        ));
+    }
+    if status.success() {
+        String::from_utf8(stdout)
+            .map(Some)
+            .map_err(|_| format!("`{tool}` printed output that is not UTF-8"))
+    } else {
+        let stderr = String::from_utf8_lossy(&stderr);
+        let first = stderr.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        Err(format!("`{tool}` failed ({status}): {first}"))
     }
 }
 
@@ -163,6 +269,42 @@ mod tests {
         let s = helm_sections(Path::new("c"), "apiVersion: v1\nkind: List\n");
         assert_eq!(s.len(), 1);
         assert_eq!(s[0].name, "c (rendered by helm)");
+    }
+
+    fn fake(dir: &Path, body: &str) -> std::path::PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let p = dir.join("fake-renderer");
+        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).expect("write");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        p
+    }
+
+    #[test]
+    fn renderer_output_is_bounded() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let p = fake(d.path(), "yes 'kind: ConfigMap'");
+        let mut cmd = Command::new(&p);
+        let limits = Limits {
+            max_output: 1000,
+            timeout: Duration::from_secs(60),
+        };
+        let e = run(&mut cmd, None, p.as_os_str(), limits).expect_err("too large");
+        assert!(e.contains("more than the 1000 byte limit"), "{e}");
+    }
+
+    #[test]
+    fn a_renderer_that_never_ends_is_killed() {
+        let d = tempfile::tempdir().expect("tempdir");
+        let p = fake(d.path(), "exec sleep 600");
+        let mut cmd = Command::new(&p);
+        let limits = Limits {
+            max_output: 1000,
+            timeout: Duration::from_millis(300),
+        };
+        let start = Instant::now();
+        let e = run(&mut cmd, None, p.as_os_str(), limits).expect_err("killed");
+        assert!(e.contains("did not finish within"), "{e}");
+        assert!(start.elapsed() < Duration::from_secs(30));
     }
 
     #[test]

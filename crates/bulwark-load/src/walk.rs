@@ -15,9 +15,10 @@ pub enum Input {
     Stdin,
 }
 
-const KUSTOMIZATION_FILES: &[&str] = &["kustomization.yaml", "kustomization.yml", "Kustomization"];
+pub(crate) const KUSTOMIZATION_FILES: &[&str] =
+    &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
-fn is_manifest(p: &Path) -> bool {
+pub(crate) fn is_manifest(p: &Path) -> bool {
     matches!(
         p.extension()
             .and_then(|e| e.to_str())
@@ -46,10 +47,29 @@ fn renderable(dir: &Path) -> Option<Input> {
     None
 }
 
+/// Skipped entries of one reason listed one by one per walked directory;
+/// the rest are one entry with their count.
+pub const MAX_LISTED_PER_REASON: usize = 20;
+
 /// Every input below the given paths, sorted, with what could not be walked
-/// and what was passed over.
+/// and what was passed over. Symbolic links met while walking are not
+/// followed (see [`expand_with`]).
 pub fn expand(
     paths: &[PathBuf],
+    inputs: &mut Vec<Input>,
+    errors: &mut Vec<InputError>,
+    skipped: &mut Vec<Skipped>,
+) {
+    expand_with(paths, false, inputs, errors, skipped);
+}
+
+/// [`expand`]; with `follow_symlinks`, links met while walking are
+/// followed wherever they point (`--follow-symlinks`). Without it, a link
+/// to a file inside the walked tree is read, and any other link is skipped
+/// with the reason: a scan never leaves the tree it was given unasked.
+pub fn expand_with(
+    paths: &[PathBuf],
+    follow_symlinks: bool,
     inputs: &mut Vec<Input>,
     errors: &mut Vec<InputError>,
     skipped: &mut Vec<Skipped>,
@@ -73,15 +93,76 @@ pub fn expand(
             continue;
         }
         if let Some(r) = renderable(p) {
+            unrendered(&r, skipped);
             inputs.push(r);
             continue;
         }
-        walk_dir(p, inputs, errors, skipped);
+        let mut dir_skipped = Vec::new();
+        walk_dir(p, follow_symlinks, inputs, errors, &mut dir_skipped);
+        skipped.extend(bound_per_reason(p, dir_skipped));
     }
+}
+
+/// At most [`MAX_LISTED_PER_REASON`] entries per reason, the rest counted
+/// in one entry: a tree of 100,000 images is one line, not 100,000.
+fn bound_per_reason(root: &Path, list: Vec<Skipped>) -> Vec<Skipped> {
+    let mut seen: std::collections::BTreeMap<String, usize> = Default::default();
+    let mut out = Vec::new();
+    for s in list {
+        let n = seen.entry(s.reason.clone()).or_insert(0);
+        *n += 1;
+        if *n <= MAX_LISTED_PER_REASON {
+            out.push(s);
+        }
+    }
+    for (reason, n) in seen {
+        if n > MAX_LISTED_PER_REASON {
+            out.push(Skipped {
+                file: format!(
+                    "{} ({} more files not listed)",
+                    root.display(),
+                    n - MAX_LISTED_PER_REASON
+                ),
+                reason,
+            });
+        }
+    }
+    out
+}
+
+/// What a symbolic link met in a walk (not following links) is.
+enum Link {
+    /// To a file inside the walked tree: read like the file.
+    Inside,
+    /// Not followed, with the reason.
+    Skip(String),
+    /// Dangling or a loop.
+    Broken(std::io::Error),
+}
+
+fn link_kind(root: &Path, link: &Path) -> Link {
+    let target = match std::fs::canonicalize(link) {
+        Ok(t) => t,
+        Err(e) => return Link::Broken(e),
+    };
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    if target.is_dir() {
+        return Link::Skip(
+            "symbolic link to a directory: not followed (use --follow-symlinks)".into(),
+        );
+    }
+    if !target.starts_with(&root) {
+        return Link::Skip(format!(
+            "symbolic link to {} outside the scanned tree: not followed (use --follow-symlinks)",
+            target.display()
+        ));
+    }
+    Link::Inside
 }
 
 fn walk_dir(
     root: &Path,
+    follow_symlinks: bool,
     inputs: &mut Vec<Input>,
     errors: &mut Vec<InputError>,
     skipped: &mut Vec<Skipped>,
@@ -90,7 +171,7 @@ fn walk_dir(
     let mut rendered_dirs: Vec<PathBuf> = Vec::new();
     let walker = ignore::WalkBuilder::new(root)
         .standard_filters(false)
-        .follow_links(true)
+        .follow_links(follow_symlinks)
         .filter_entry(|e| e.file_name() != ".git")
         .sort_by_file_name(|a, b| a.cmp(b))
         .build();
@@ -109,11 +190,27 @@ fn walk_dir(
         let Some(ft) = entry.file_type() else {
             continue;
         };
+        if ft.is_symlink() {
+            match link_kind(root, path) {
+                Link::Inside if is_manifest(path) => found.push(Input::File(path.to_path_buf())),
+                Link::Inside => skipped.push(Skipped {
+                    file: bulwark_core::input::path_name(path),
+                    reason: "not a .yaml, .yml or .json file".into(),
+                }),
+                Link::Skip(reason) => skipped.push(Skipped {
+                    file: bulwark_core::input::path_name(path),
+                    reason,
+                }),
+                Link::Broken(e) => errors.push(io_error(path, &e)),
+            }
+            continue;
+        }
         if ft.is_dir() {
             if path != root
                 && let Some(r) = renderable(path)
             {
                 rendered_dirs.push(path.to_path_buf());
+                unrendered(&r, skipped);
                 found.push(r);
             }
             continue;
@@ -121,7 +218,7 @@ fn walk_dir(
         if !ft.is_file() {
             // Opening a FIFO met while walking would block the scan.
             skipped.push(Skipped {
-                file: path.display().to_string(),
+                file: bulwark_core::input::path_name(path),
                 reason: "not a regular file (pipes, sockets and devices are read only when \
                          named on the command line)"
                     .into(),
@@ -132,12 +229,19 @@ fn walk_dir(
             found.push(Input::File(path.to_path_buf()));
         } else {
             skipped.push(Skipped {
-                file: path.display().to_string(),
+                file: bulwark_core::input::path_name(path),
                 reason: "not a .yaml, .yml or .json file".into(),
             });
         }
     }
     inputs.extend(found);
+}
+
+/// What a rendered directory holds that its renderer does not read.
+fn unrendered(r: &Input, skipped: &mut Vec<Skipped>) {
+    if let Input::Kustomization(dir) = r {
+        skipped.extend(crate::kustomize_refs::unreferenced(dir));
+    }
 }
 
 pub(crate) fn io_error(p: &Path, e: &std::io::Error) -> InputError {
@@ -147,7 +251,7 @@ pub(crate) fn io_error(p: &Path, e: &std::io::Error) -> InputError {
         _ => format!("cannot read: {e}"),
     };
     InputError {
-        file: p.display().to_string(),
+        file: bulwark_core::input::path_name(p),
         line: None,
         column: None,
         message,
@@ -183,13 +287,76 @@ fn walk_error(root: &Path, e: &ignore::Error) -> InputError {
         other => other.to_string(),
     };
     let file = match err {
-        E::Loop { child, .. } => child.display().to_string(),
-        _ => path.display().to_string(),
+        E::Loop { child, .. } => bulwark_core::input::path_name(child),
+        _ => bulwark_core::input::path_name(&path),
     };
     InputError {
         file,
         line: None,
         column: None,
         message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn walk(root: &Path, follow: bool) -> (Vec<Input>, Vec<Skipped>) {
+        let (mut i, mut e, mut s) = (Vec::new(), Vec::new(), Vec::new());
+        expand_with(&[root.to_path_buf()], follow, &mut i, &mut e, &mut s);
+        (i, s)
+    }
+
+    #[test]
+    fn links_out_of_the_tree_are_not_followed_unless_asked() {
+        let outside = tempfile::tempdir().expect("tempdir");
+        std::fs::write(outside.path().join("secret.yaml"), "kind: Secret\n").expect("w");
+        let d = tempfile::tempdir().expect("tempdir");
+        std::fs::write(d.path().join("a.yaml"), "kind: Pod\n").expect("w");
+        symlink(outside.path(), d.path().join("out")).expect("symlink");
+        symlink(outside.path().join("secret.yaml"), d.path().join("s.yaml")).expect("symlink");
+        symlink(d.path().join("a.yaml"), d.path().join("inside.yaml")).expect("symlink");
+        let (inputs, skipped) = walk(d.path(), false);
+        let files: Vec<_> = inputs
+            .iter()
+            .filter_map(|i| match i {
+                Input::File(p) => p.file_name().map(|n| n.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(files, ["a.yaml", "inside.yaml"]);
+        let reasons: Vec<_> = skipped.iter().map(|s| s.reason.as_str()).collect();
+        assert_eq!(skipped.len(), 2, "{reasons:?}");
+        assert!(
+            reasons.iter().all(|r| r.contains("--follow-symlinks")),
+            "{reasons:?}"
+        );
+        let (inputs, _) = walk(d.path(), true);
+        assert_eq!(inputs.len(), 4, "{inputs:?}");
+    }
+
+    #[test]
+    fn skipped_files_are_listed_with_a_bound_and_counted() {
+        let d = tempfile::tempdir().expect("tempdir");
+        for i in 0..50 {
+            std::fs::write(d.path().join(format!("img{i:02}.png")), "x").expect("w");
+        }
+        std::fs::write(d.path().join("notes.txt"), "x").expect("w");
+        let (_, skipped) = walk(d.path(), false);
+        // One reason (not a manifest) for all 51: 20 listed, one count.
+        assert_eq!(skipped.len(), MAX_LISTED_PER_REASON + 1);
+        let more = skipped
+            .iter()
+            .find(|s| s.file.contains("more files not listed"))
+            .expect("a count");
+        assert!(
+            more.file.contains("(31 more files not listed)"),
+            "{}",
+            more.file
+        );
+        // Both kinds of entry are kept in one order.
+        assert!(skipped.iter().any(|s| s.file.ends_with("img00.png")));
     }
 }

@@ -152,7 +152,9 @@ pub fn parse_piece(
             // The failed document keeps its number.
             next_index += 1;
             e.line += lines;
-            stop = e.message.contains("billion laughs");
+            // After the alias budget is spent the later documents are still
+            // read: those without aliases are kept, each that aliases is an
+            // error of its own (nothing after a bomb vanishes uncounted).
             end.errors.push(e);
             if end.errors.len() >= MAX_ERRORS {
                 end.truncated = true;
@@ -317,6 +319,25 @@ pub struct AliasUse {
     bytes: AtomicUsize,
 }
 
+impl AliasUse {
+    /// Whether what was spent so far is more than `budget` allows: pieces
+    /// parsed with budgets of their own are then parsed again in order with
+    /// one, so which documents a spent budget stops does not depend on
+    /// thread timing.
+    pub fn over(&self, budget: &Budget) -> bool {
+        self.nodes.load(Ordering::Relaxed) > budget.max_alias_nodes
+            || self.bytes.load(Ordering::Relaxed) > budget.max_alias_bytes
+    }
+
+    /// Adds what `other` spent.
+    pub fn add(&self, other: &AliasUse) {
+        self.nodes
+            .fetch_add(other.nodes.load(Ordering::Relaxed), Ordering::Relaxed);
+        self.bytes
+            .fetch_add(other.bytes.load(Ordering::Relaxed), Ordering::Relaxed);
+    }
+}
+
 /// The pending key of a mapping.
 enum Key {
     Name(String, Pos),
@@ -364,6 +385,10 @@ struct Builder<'a> {
     /// The text's length in characters when it ends without a line break
     /// (a block scalar ending there has no break to keep).
     unterminated_len: Option<usize>,
+    /// What anchored nodes kept for aliases have copied in this document:
+    /// nested anchors copy a subtree once per level, so it has the alias
+    /// budget too.
+    copied: Size,
 }
 
 fn err_at(p: Pos, message: impl Into<String>) -> YamlError {
@@ -388,6 +413,7 @@ impl<'a> Builder<'a> {
             aliases_possible: true,
             charged: Size::default(),
             unterminated_len: None,
+            copied: Size::default(),
         }
     }
 
@@ -441,6 +467,7 @@ impl<'a> Builder<'a> {
             Event::DocumentStart(_) => {
                 self.anchors.clear();
                 self.stack.clear();
+                self.copied = Size::default();
             }
             Event::Scalar(mut text, style, anchor, tag) => {
                 let p = pos(&span);
@@ -455,7 +482,16 @@ impl<'a> Builder<'a> {
                 let scalar = match &tag {
                     Some(t) if t.handle == "tag:yaml.org,2002:" || t.handle == "!!" => {
                         resolve_tagged(&t.suffix, &text).ok_or_else(|| {
-                            err_at(p, format!("cannot decode {text:?} as a !!{}", t.suffix))
+                            // The text may be a secret (a `!!binary` password):
+                            // never echoed whole.
+                            err_at(
+                                p,
+                                format!(
+                                    "cannot decode {} as a !!{}",
+                                    bulwark_core::redact::redact(&text),
+                                    t.suffix.chars().take(40).collect::<String>()
+                                ),
+                            )
                         })?
                     }
                     Some(_) => Scalar::Str,
@@ -473,7 +509,7 @@ impl<'a> Builder<'a> {
                         if anchor != 0 && self.aliases_possible {
                             // An anchored key can be aliased as a value later.
                             let value = scalar.clone().into_value(text.clone());
-                            self.remember(anchor, &value, &Spans::leaf(p), size);
+                            self.remember(anchor, &value, &Spans::leaf(p), size, p)?;
                         }
                         Key::Name(scalar.into_key(text).map_err(|m| err_at(p, m))?, p)
                     };
@@ -594,9 +630,30 @@ impl<'a> Builder<'a> {
         Ok(())
     }
 
-    fn remember(&mut self, anchor: usize, value: &Value, spans: &Spans, size: Size) {
+    fn remember(
+        &mut self,
+        anchor: usize,
+        value: &Value,
+        spans: &Spans,
+        size: Size,
+        p: Pos,
+    ) -> Result<(), YamlError> {
         if !self.aliases_possible {
-            return;
+            return Ok(());
+        }
+        self.copied += size;
+        if self.copied.nodes > self.budget.max_alias_nodes
+            || self.copied.bytes > self.budget.max_alias_bytes
+        {
+            return Err(err_at(
+                p,
+                format!(
+                    "anchored nodes copy more than {} nodes or {} MiB (anchors nested in \
+                     anchors?)",
+                    self.budget.max_alias_nodes,
+                    self.budget.max_alias_bytes / (1024 * 1024)
+                ),
+            ));
         }
         self.anchors.insert(
             anchor,
@@ -606,6 +663,7 @@ impl<'a> Builder<'a> {
                 size,
             },
         );
+        Ok(())
     }
 
     fn set_key(&mut self, k: Key, s: Size) {
@@ -624,7 +682,7 @@ impl<'a> Builder<'a> {
         size: Size,
     ) -> Result<(), YamlError> {
         if anchor != 0 {
-            self.remember(anchor, &value, &spans, size);
+            self.remember(anchor, &value, &spans, size, spans.pos)?;
         }
         match self.stack.last_mut() {
             None => {

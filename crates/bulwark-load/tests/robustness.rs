@@ -305,6 +305,15 @@ fn nesting_ten_thousand_deep_is_an_error_on_a_small_stack() {
     }
 }
 
+fn load_following(paths: &[&Path]) -> bulwark_load::Loaded {
+    let paths: Vec<_> = paths.iter().map(|p| p.to_path_buf()).collect();
+    let opts = LoadOptions {
+        follow_symlinks: true,
+        ..LoadOptions::default()
+    };
+    bulwark_load::load_paths(&paths, &opts)
+}
+
 #[test]
 fn symlink_loops_are_errors_and_the_rest_is_read() {
     let (dir, _) = dir_with("m-ok.yaml", GOOD_A);
@@ -312,7 +321,20 @@ fn symlink_loops_are_errors_and_the_rest_is_read() {
     std::fs::create_dir(d.join("sub")).expect("mkdir");
     std::os::unix::fs::symlink(d, d.join("sub/back-to-root")).expect("symlink");
     std::os::unix::fs::symlink(d.join("self.yaml"), d.join("self.yaml")).expect("symlink");
+    // Links are not followed by default: the link back to the root is
+    // skipped with the reason, the self-link is an error.
     let l = load(&[d]);
+    assert_goods_loaded(&l);
+    assert_eq!(l.summary.errors.len(), 1, "{:?}", l.summary.errors);
+    assert!(
+        l.summary
+            .skipped
+            .iter()
+            .any(|s| s.file.ends_with("back-to-root") && s.reason.contains("--follow-symlinks")),
+        "{:?}",
+        l.summary.skipped
+    );
+    let l = load_following(&[d]);
     assert_goods_loaded(&l);
     let msgs: Vec<_> = l.summary.errors.iter().map(|e| e.to_string()).collect();
     assert_eq!(msgs.len(), 2, "{msgs:?}");
@@ -339,7 +361,8 @@ fn unreadable_files_are_errors_and_the_rest_is_read() {
     let (dir, _) = dir_with("m-ok.yaml", GOOD_A);
     let mem = dir.path().join("mem.yaml");
     std::os::unix::fs::symlink("/proc/self/mem", &mem).expect("symlink");
-    let l = load(&[dir.path()]);
+    // Out of the tree: read only when links are followed.
+    let l = load_following(&[dir.path()]);
     assert_goods_loaded(&l);
     assert_eq!(l.summary.errors.len(), 1, "{:?}", l.summary.errors);
     let e = &l.summary.errors[0];

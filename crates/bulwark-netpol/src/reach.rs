@@ -238,17 +238,42 @@ impl Model {
     /// Every allowed connection between workloads, and between workloads
     /// and external IPv4 blocks, expanded from the class matrix.
     pub fn reachability(&self) -> Reachability<'_> {
+        self.reachability_between(None, None)
+    }
+
+    /// [`Model::reachability`] with sources among `from` and destinations
+    /// among `to` (workload indices; `None`: any): only those pairs are
+    /// expanded (`reach --from X` never builds the workload × workload
+    /// list). An external block is kept on a side that is `None`.
+    pub fn reachability_between(
+        &self,
+        from: Option<&[usize]>,
+        to: Option<&[usize]>,
+    ) -> Reachability<'_> {
         let m = self.matrix();
         let classes = &self.topo.classes;
+        let side = |want: Option<&[usize]>| -> Vec<Vec<usize>> {
+            classes
+                .iter()
+                .map(|c| {
+                    c.members
+                        .iter()
+                        .copied()
+                        .filter(|w| want.is_none_or(|ws| ws.contains(w)))
+                        .collect()
+                })
+                .collect()
+        };
+        let (srcs, dsts) = (side(from), side(to));
         let mut out = Vec::new();
-        for s in 0..m.n {
-            for t in 0..m.n {
+        for s in (0..m.n).filter(|&s| !srcs[s].is_empty()) {
+            for t in (0..m.n).filter(|&t| !dsts[t].is_empty()) {
                 let c = m.get(s, t);
                 if c.is_empty() {
                     continue;
                 }
-                for &ws in &classes[s].members {
-                    for &wt in &classes[t].members {
+                for &ws in &srcs[s] {
+                    for &wt in &dsts[t] {
                         if ws != wt {
                             out.push(Conn {
                                 src: Endpoint::Workload(ws),
@@ -260,9 +285,9 @@ impl Model {
                 }
             }
         }
-        for (c, class) in classes.iter().enumerate() {
-            for &(lo, hi, id) in &m.ext_out[c] {
-                for &w in &class.members {
+        for c in 0..classes.len() {
+            for &(lo, hi, id) in m.ext_out[c].iter().filter(|_| to.is_none()) {
+                for &w in &srcs[c] {
                     out.push(Conn {
                         src: Endpoint::Workload(w),
                         dst: Endpoint::External(lo, hi),
@@ -270,8 +295,8 @@ impl Model {
                     });
                 }
             }
-            for &(lo, hi, id) in &m.ext_in[c] {
-                for &w in &class.members {
+            for &(lo, hi, id) in m.ext_in[c].iter().filter(|_| from.is_none()) {
+                for &w in &dsts[c] {
                     out.push(Conn {
                         src: Endpoint::External(lo, hi),
                         dst: Endpoint::Workload(w),

@@ -9,11 +9,14 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use crate::host::{FileFact, FileInfo, HostSnapshot, Process};
+use crate::hostfs;
 
 /// Config files larger than this are not read (they are not config files).
 const MAX_TEXT: u64 = 4 * 1024 * 1024;
-/// Directory walks stop after this many entries.
+/// Directory walks stop after this many entries (and say so).
 const MAX_CHILDREN: usize = 10_000;
+/// `/proc/N/cmdline` and `environ` are read up to this size.
+const MAX_PROC_FILE: u64 = 1024 * 1024;
 
 /// Reads files under a root, once each.
 pub struct Collector {
@@ -37,7 +40,13 @@ fn id_names(text: &str) -> BTreeMap<u32, String> {
 
 impl Collector {
     pub fn new(root: &Path) -> Self {
-        let read = |p: &str| fs::read_to_string(root.join(p)).unwrap_or_default();
+        let read = |p: &str| {
+            hostfs::resolve(root, p)
+                .ok()
+                .and_then(|f| hostfs::read_regular(&f, MAX_TEXT).ok())
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .unwrap_or_default()
+        };
         Self {
             root: root.to_path_buf(),
             users: id_names(&read("etc/passwd")),
@@ -50,8 +59,9 @@ impl Collector {
         }
     }
 
-    fn host_path(&self, p: &str) -> PathBuf {
-        self.root.join(p.trim_start_matches('/'))
+    /// `p` under the root, its symlinks resolved inside the root.
+    fn host_path(&self, p: &str) -> std::io::Result<PathBuf> {
+        hostfs::resolve(&self.root, p)
     }
 
     fn name(map: &BTreeMap<u32, String>, id: u32) -> String {
@@ -63,8 +73,11 @@ impl Collector {
     }
 
     fn fact(&self, path: &str, text: bool) -> FileFact {
-        let full = self.host_path(path);
-        let md = match fs::metadata(&full) {
+        let full = match self.host_path(path) {
+            Ok(f) => f,
+            Err(e) => return io_fact(e),
+        };
+        let md = match fs::symlink_metadata(&full) {
             Ok(m) => m,
             Err(e) => return io_fact(e),
         };
@@ -82,10 +95,12 @@ impl Collector {
             info.text = Some(if md.len() > MAX_TEXT {
                 Err(format!("larger than {MAX_TEXT} bytes, not read"))
             } else {
-                fs::read(&full)
+                hostfs::read_regular(&full, MAX_TEXT)
                     .map(|b| String::from_utf8_lossy(&b).into_owned())
-                    .map_err(|e| e.to_string())
             });
+        } else if text && !md.is_dir() {
+            // A FIFO or device where a config file should be: never opened.
+            info.text = Some(Err(format!("{}: not read", hostfs::kind_of(&md))));
         }
         FileFact::Present(info)
     }
@@ -115,7 +130,7 @@ impl Collector {
         let mut all = Vec::new();
         let top_is_dir = self.snapshot.present(dir).is_some_and(|i| i.is_dir);
         while let Some(d) = stack.pop() {
-            let rd = match fs::read_dir(self.host_path(&d)) {
+            let rd = match self.host_path(&d).and_then(fs::read_dir) {
                 Ok(rd) => rd,
                 Err(e) => {
                     // A directory that cannot be listed: record it as an
@@ -137,6 +152,20 @@ impl Collector {
             names.sort_by_key(|e| e.file_name());
             for e in names {
                 if all.len() >= MAX_CHILDREN {
+                    // What lies past the cap is never examined: an entry
+                    // that cannot be judged, so no tree-wide check passes.
+                    let p = format!("{d}/*");
+                    self.snapshot.files.insert(
+                        p.clone(),
+                        FileFact::Error {
+                            error: format!(
+                                "directory walk stopped after {MAX_CHILDREN} entries: the rest \
+                                 of {d} was not examined"
+                            ),
+                        },
+                    );
+                    all.push(p);
+                    stack.clear();
                     break;
                 }
                 let p = format!("{d}/{}", e.file_name().to_string_lossy());
@@ -156,7 +185,9 @@ impl Collector {
 
     /// Reads every process's command line (and etcd's `ETCD_*` variables).
     pub fn read_processes(&mut self) {
-        let proc_dir = self.root.join("proc");
+        let proc_dir = self
+            .host_path("proc")
+            .unwrap_or_else(|_| self.root.join("proc"));
         let rd = match fs::read_dir(&proc_dir) {
             Ok(r) => r,
             Err(e) => {
@@ -169,7 +200,13 @@ impl Collector {
             let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
                 continue;
             };
-            let Ok(raw) = fs::read(e.path().join("cmdline")) else {
+            // Resolved inside the root: a `proc/N` link must not lead out.
+            let read = |f: &str| {
+                self.host_path(&format!("proc/{pid}/{f}"))
+                    .map_err(|e| e.to_string())
+                    .and_then(|p| hostfs::read_regular(&p, MAX_PROC_FILE))
+            };
+            let Ok(raw) = read("cmdline") else {
                 continue;
             };
             let argv = split_nul(&raw);
@@ -183,7 +220,7 @@ impl Collector {
             };
             let base = p.argv[0].rsplit('/').next().unwrap_or("");
             if base == "etcd"
-                && let Ok(env) = fs::read(e.path().join("environ"))
+                && let Ok(env) = read("environ")
             {
                 p.env = split_nul(&env)
                     .into_iter()

@@ -17,6 +17,7 @@ pub mod defaults;
 pub mod distro;
 pub mod flags;
 pub mod host;
+pub mod hostfs;
 pub mod kubelet;
 pub mod manifest;
 pub mod model;

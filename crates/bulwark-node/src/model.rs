@@ -18,6 +18,7 @@ use crate::manifest::{self, etcd_env_flag};
 pub type Parser<'p> = &'p dyn Fn(&str, &str) -> Result<Vec<Resource>, String>;
 
 /// What runs on the node and how it is configured.
+#[derive(Clone)]
 pub struct NodeModel {
     pub distro: Distro,
     pub paths: Paths,
@@ -30,6 +31,10 @@ pub struct NodeModel {
     pub parsed: BTreeMap<String, Vec<Resource>>,
     /// Files that exist but could not be parsed, with the error.
     pub parse_errors: BTreeMap<String, String>,
+    /// Further running processes of a component already in `components`
+    /// (a second kube-apiserver): each is judged too, and any failing one
+    /// fails the check ([`NodeModel::with_process`]).
+    pub others: Vec<(Component, Flags)>,
 }
 
 /// Built-in arguments of the k3s v1.32 server and agent (from k3s
@@ -196,6 +201,7 @@ impl NodeModel {
             kubelet_config: None,
             parsed: BTreeMap::new(),
             parse_errors: BTreeMap::new(),
+            others: Vec::new(),
         };
         for (path, _) in snap.files.iter() {
             if let Some(text) = snap.text(path) {
@@ -213,9 +219,6 @@ impl NodeModel {
         for p in snap.processes() {
             let p = words(p);
             for (c, start) in process_components(&p) {
-                if m.components.contains_key(&c) {
-                    continue;
-                }
                 let mut f = Flags::new(c, format!("process {} ({})", p.pid, c.binary()));
                 f.add_args(&p.argv[start.min(p.argv.len())..], |_| Source::Cmdline {
                     pid: p.pid,
@@ -232,7 +235,12 @@ impl NodeModel {
                         );
                     }
                 }
-                m.components.insert(c, f);
+                match m.components.entry(c) {
+                    std::collections::btree_map::Entry::Occupied(_) => m.others.push((c, f)),
+                    std::collections::btree_map::Entry::Vacant(v) => {
+                        v.insert(f);
+                    }
+                }
             }
             if let Some(bin) = distro.single_binary() {
                 let base = p
@@ -266,6 +274,22 @@ impl NodeModel {
         }
         m.apply_etcd_config();
         m.load_kubelet_config(snap);
+        m
+    }
+
+    /// The model with `flags` (another process of `c`) in place of the
+    /// one judged first, and the kubelet config that process reads.
+    pub fn with_process(&self, c: Component, flags: Flags, snap: &HostSnapshot) -> NodeModel {
+        let mut m = self.clone();
+        m.others.clear();
+        m.components.insert(c, flags);
+        if c == Component::Etcd {
+            m.apply_etcd_config();
+        }
+        if c == Component::Kubelet {
+            m.kubelet_docs.clear();
+            m.load_kubelet_config(snap);
+        }
         m
     }
 

@@ -948,3 +948,58 @@ fn sarif_output_is_valid_and_keeps_every_status() {
     assert_eq!(count("review"), r.summary.warn);
     assert_eq!(count("open"), r.summary.not_evaluated);
 }
+
+#[test]
+fn a_second_apiserver_process_is_judged_too() {
+    let t = kubeadm_control_plane(true);
+    let mut second = apiserver_args(true);
+    for a in second.iter_mut() {
+        if a == "--anonymous-auth=false" {
+            *a = "--anonymous-auth=true".into();
+        }
+    }
+    t.process(4242, &second);
+    let r = t.run(None);
+    let ids = by_id(&r);
+    assert_eq!(ids["1.2.1"].status, Status::Fail, "{}", show(ids["1.2.1"]));
+    assert!(
+        ids["1.2.1"]
+            .evidence
+            .iter()
+            .any(|e| e.contains("/proc/4242/cmdline")),
+        "{}",
+        show(ids["1.2.1"])
+    );
+    // A check both processes pass still passes.
+    assert_eq!(
+        ids["1.2.16"].status,
+        Status::Pass,
+        "{}",
+        show(ids["1.2.16"])
+    );
+}
+
+#[test]
+fn a_directory_walk_cut_short_is_not_evaluated_never_passed() {
+    let t = kubeadm_control_plane(true);
+    // More entries below the PKI directory than a walk examines: what lies
+    // past the cap is never seen, so the PKI checks cannot pass.
+    for i in 0..10_050 {
+        t.file(
+            &format!("etc/kubernetes/pki/zz/{i:05}.txt"),
+            "",
+            0o600,
+            ROOT,
+        );
+    }
+    let r = t.run(None);
+    let ids = by_id(&r);
+    for id in ["1.1.19", "1.1.20", "1.1.21"] {
+        assert_eq!(ids[id].status, Status::NotEvaluated, "{}", show(ids[id]));
+        assert!(
+            ids[id].evidence.iter().any(|e| e.contains("10000")),
+            "{}",
+            show(ids[id])
+        );
+    }
+}

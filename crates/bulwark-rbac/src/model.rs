@@ -327,20 +327,46 @@ impl<'a> Model<'a> {
                 }
             }
         }
+        // Children first: an aggregating role's rules are the union of the
+        // roles it selects, so computing each after the aggregating roles it
+        // selects settles a chain in one pass (repeating passes until nothing
+        // changed was cubic on a long chain). Roles in a cycle are left to the
+        // passes below, which then change nothing outside the cycle.
+        let at: HashMap<RoleId, usize> = agg
+            .iter()
+            .enumerate()
+            .map(|(k, (id, _))| (*id, k))
+            .collect();
+        let mut parents: Vec<Vec<usize>> = vec![Vec::new(); agg.len()];
+        let mut waiting: Vec<usize> = vec![0; agg.len()];
+        for (k, (_, matched)) in agg.iter().enumerate() {
+            let mut children: Vec<usize> = matched
+                .iter()
+                .flatten()
+                .filter_map(|m| at.get(m).copied())
+                .collect();
+            children.sort_unstable();
+            children.dedup();
+            waiting[k] = children.len();
+            for c in children {
+                parents[c].push(k);
+            }
+        }
+        let mut ready: Vec<usize> = (0..agg.len()).filter(|&k| waiting[k] == 0).collect();
+        while let Some(k) = ready.pop() {
+            let new = self.union_of(&agg[k].1);
+            self.roles[agg[k].0].rules = new;
+            for &p in &parents[k] {
+                waiting[p] -= 1;
+                if waiting[p] == 0 {
+                    ready.push(p);
+                }
+            }
+        }
         for _ in 0..=agg.len() {
             let mut changed = false;
             for (id, matched) in &agg {
-                let mut new: Vec<RuleRef> = Vec::new();
-                let mut seen: HashSet<&PolicyRule<'a>> = HashSet::new();
-                for group in matched {
-                    for m in group {
-                        for rr in &self.roles[*m].rules {
-                            if seen.insert(&self.roles[rr.role].own_rules[rr.index]) {
-                                new.push(*rr);
-                            }
-                        }
-                    }
-                }
+                let new = self.union_of(matched);
                 if new != self.roles[*id].rules {
                     self.roles[*id].rules = new;
                     changed = true;
@@ -350,6 +376,22 @@ impl<'a> Model<'a> {
                 break;
             }
         }
+    }
+
+    /// The rules of the roles selected, in order, each rule once.
+    fn union_of(&self, matched: &[Vec<RoleId>]) -> Vec<RuleRef> {
+        let mut new: Vec<RuleRef> = Vec::new();
+        let mut seen: HashSet<&PolicyRule<'a>> = HashSet::new();
+        for group in matched {
+            for m in group {
+                for rr in &self.roles[*m].rules {
+                    if seen.insert(&self.roles[rr.role].own_rules[rr.index]) {
+                        new.push(*rr);
+                    }
+                }
+            }
+        }
+        new
     }
 
     fn add_binding(&mut self, res: &'a Resource) {

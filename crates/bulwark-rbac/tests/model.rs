@@ -456,3 +456,58 @@ rules: [{verbs: ["*"], apiGroups: ["*"], resources: ["*"]}]
         .report(true)
         .text();
 }
+
+/// A chain of aggregating roles, each selecting the next, written top
+/// first (the order in which passes until nothing changes settle one link
+/// per pass): the top role gets the bottom one's rule, and a cycle settles
+/// on the union of its members.
+fn aggregation_chain(n: usize) -> String {
+    let mut y = String::new();
+    for i in 0..n {
+        y.push_str(&format!(
+            "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n\
+             metadata: {{name: r{i}, labels: {{l{i}: 'y'}}}}\n\
+             aggregationRule: {{clusterRoleSelectors: [{{matchLabels: {{l{}: 'y'}}}}]}}\nrules: []\n",
+            i + 1
+        ));
+    }
+    y.push_str(&format!(
+        "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n\
+         metadata: {{name: r{n}, labels: {{l{n}: 'y'}}}}\n\
+         rules: [{{apiGroups: [''], resources: [secrets], verbs: [get]}}]\n"
+    ));
+    y
+}
+
+#[test]
+fn a_long_aggregation_chain_settles_in_one_pass() {
+    let n = 1500;
+    let i = inv(&aggregation_chain(n));
+    let start = std::time::Instant::now();
+    let m = Model::build(&i);
+    let took = start.elapsed();
+    for k in [0, n / 2, n - 1] {
+        let id = m.cluster_role(&format!("r{k}")).unwrap();
+        assert_eq!(m.roles[id].rules.len(), 1, "r{k}");
+    }
+    eprintln!("model of a {n}-role aggregation chain: {took:?}");
+}
+
+#[test]
+fn an_aggregation_cycle_settles_on_the_union() {
+    let y = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n\
+        metadata: {name: a, labels: {a: 'y'}}\n\
+        aggregationRule: {clusterRoleSelectors: [{matchLabels: {b: 'y'}}, {matchLabels: {leaf: 'y'}}]}\nrules: []\n\
+        ---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n\
+        metadata: {name: b, labels: {b: 'y'}}\n\
+        aggregationRule: {clusterRoleSelectors: [{matchLabels: {a: 'y'}}]}\nrules: []\n\
+        ---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\n\
+        metadata: {name: leaf, labels: {leaf: 'y'}}\n\
+        rules: [{apiGroups: [''], resources: [pods], verbs: [get]}]\n";
+    let i = inv(y);
+    let m = Model::build(&i);
+    for r in ["a", "b"] {
+        let id = m.cluster_role(r).unwrap();
+        assert_eq!(m.roles[id].rules.len(), 1, "{r}");
+    }
+}

@@ -1,6 +1,8 @@
 //! Findings grouped by file, then object, then rule: the shape the table and
 //! JUnit outputs share.
 
+use std::collections::HashMap;
+
 use bulwark_core::{Finding, ObjectRef};
 
 /// Findings of one file (`None`: objects that never were in a file).
@@ -19,10 +21,15 @@ impl<'a> ObjectGroup<'a> {
     /// This object's findings per rule, in order of each rule's first finding.
     pub fn by_rule(&self) -> Vec<(&'a str, Vec<&'a Finding>)> {
         let mut rules: Vec<(&'a str, Vec<&'a Finding>)> = Vec::new();
+        // Index by rule id: one lookup per finding, not a scan of the rules.
+        let mut at: HashMap<&'a str, usize> = HashMap::new();
         for f in &self.findings {
-            match rules.iter_mut().find(|(id, _)| *id == f.rule_id) {
-                Some((_, v)) => v.push(f),
-                None => rules.push((&f.rule_id, vec![f])),
+            match at.get(&*f.rule_id) {
+                Some(&i) => rules[i].1.push(f),
+                None => {
+                    at.insert(&f.rule_id, rules.len());
+                    rules.push((&f.rule_id, vec![f]));
+                }
             }
         }
         rules
@@ -35,25 +42,29 @@ pub(crate) fn by_file(findings: &[Finding]) -> Vec<FileGroup<'_>> {
     let mut sorted: Vec<&Finding> = findings.iter().collect();
     sorted.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut files: Vec<FileGroup<'_>> = Vec::new();
+    // The objects of the current file group, by object: one lookup per
+    // finding (a file of 100,000 objects is not scanned per finding).
+    let mut objects: HashMap<&ObjectRef, usize> = HashMap::new();
     for f in sorted {
         let file = f.location.as_ref().map(|l| l.file.as_str());
-        let group = match files.last_mut() {
-            Some(g) if g.file == file => g,
-            _ => {
-                files.push(FileGroup {
-                    file,
-                    objects: Vec::new(),
+        if files.last().is_none_or(|g| g.file != file) {
+            files.push(FileGroup {
+                file,
+                objects: Vec::new(),
+            });
+            objects.clear();
+        }
+        let last = files.len() - 1;
+        let group = &mut files[last];
+        match objects.get(&f.object) {
+            Some(&i) => group.objects[i].findings.push(f),
+            None => {
+                objects.insert(&f.object, group.objects.len());
+                group.objects.push(ObjectGroup {
+                    object: &f.object,
+                    findings: vec![f],
                 });
-                let last = files.len() - 1;
-                &mut files[last]
             }
-        };
-        match group.objects.iter_mut().find(|o| *o.object == f.object) {
-            Some(o) => o.findings.push(f),
-            None => group.objects.push(ObjectGroup {
-                object: &f.object,
-                findings: vec![f],
-            }),
         }
     }
     files

@@ -22,6 +22,7 @@ struct JsonSummary<'a> {
     skipped: Vec<&'a Skipped>,
     errors: Vec<&'a InputError>,
     suppressed: usize,
+    folded: usize,
     by_severity: BySeverity,
 }
 
@@ -111,6 +112,7 @@ pub fn render(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<
             skipped,
             errors,
             suppressed: s.suppressed,
+            folded: s.folded,
             by_severity: by_severity(report),
         },
         findings: report.findings.iter().map(|f| finding(report, f)).collect(),
@@ -181,6 +183,7 @@ mod tests {
             json!({
                 "files": 3,
                 "objects": 5,
+                "folded": 0,
                 "skipped": [{"file": "README.md", "reason": "not a YAML or JSON file"}],
                 "errors": [{"file": "deploy/broken.yaml", "line": 3, "column": 5,
                             "message": "did not find expected key"}],

@@ -35,7 +35,7 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 pub fn build(report: &Report) -> quick_junit::Report {
     let mut junit = quick_junit::Report::new(report.tool.name);
     for group in by_file(&report.findings) {
-        let mut suite = TestSuite::new(group.file.unwrap_or("(not from a file)"));
+        let mut suite = TestSuite::new(xml_safe(group.file.unwrap_or("(not from a file)")));
         for obj in &group.objects {
             for (rule_id, findings) in obj.by_rule() {
                 suite.add_test_case(case(report, rule_id, &obj.object.display(), &findings));
@@ -62,11 +62,35 @@ fn case(report: &Report, rule_id: &str, object: &str, findings: &[&Finding]) -> 
     let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
     status
         .set_type(worst.as_str())
-        .set_message(msg)
-        .set_description(details.join("\n"));
-    let mut tc = TestCase::new(object, status);
-    tc.set_classname(rule_id);
+        .set_message(xml_safe(&msg))
+        .set_description(xml_safe(&details.join("\n")));
+    let mut tc = TestCase::new(xml_safe(object), status);
+    tc.set_classname(xml_safe(rule_id));
     tc
+}
+
+/// Whether XML 1.0 allows `c` in a document at all (escaping cannot help:
+/// `&#xFFFE;` is as invalid as the raw character).
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// `s` with every character XML forbids written as `\u{fffe}`: names and
+/// messages come from untrusted manifests, and one such character makes CI
+/// reject the whole report.
+fn xml_safe(s: &str) -> String {
+    if s.chars().all(xml_char) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if xml_char(c) {
+                c.to_string()
+            } else {
+                c.escape_unicode().to_string()
+            }
+        })
+        .collect()
 }
 
 /// `deploy/api.yaml:21:13: critical: container "api" runs privileged (at spec…)`
@@ -102,8 +126,10 @@ fn inputs(report: &Report) -> TestSuite {
     errors.sort();
     for e in &errors {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-        status.set_type("input-error").set_message(e.to_string());
-        let mut tc = TestCase::new(e.file.as_str(), status);
+        status
+            .set_type("input-error")
+            .set_message(xml_safe(&e.to_string()));
+        let mut tc = TestCase::new(xml_safe(&e.file), status);
         tc.set_classname("input-error");
         suite.add_test_case(tc);
     }
@@ -111,8 +137,8 @@ fn inputs(report: &Report) -> TestSuite {
     skipped.sort();
     for sk in &skipped {
         let mut status = TestCaseStatus::skipped();
-        status.set_message(sk.reason.as_str());
-        let mut tc = TestCase::new(sk.file.as_str(), status);
+        status.set_message(xml_safe(&sk.reason));
+        let mut tc = TestCase::new(xml_safe(&sk.file), status);
         tc.set_classname("skipped-input");
         suite.add_test_case(tc);
     }
@@ -263,6 +289,21 @@ mod tests {
         );
         // Quotes in messages are escaped, and the XML round-trips.
         assert!(xml.contains("runs privileged"));
+    }
+
+    #[test]
+    fn xml_invalid_characters_are_escaped_and_the_xml_parses() {
+        let mut r = sample::report();
+        r.findings[0].object.name = "evil\u{FFFE}\u{FFFF}\u{1}name".into();
+        r.findings[0].message = "bad \u{0}\u{FFFF} value".into();
+        r.summary.skipped[0].file = "odd\u{FFFE}.md".into();
+        r.summary.errors[0].message = "\u{8}broken".into();
+        let xml = sample::render(&r, Format::Junit, &RenderOptions::default());
+        for c in ['\u{FFFE}', '\u{FFFF}', '\u{0}', '\u{1}', '\u{8}'] {
+            assert!(!xml.contains(c), "{c:?} in {xml}");
+        }
+        assert!(xml.contains("evil\\u{fffe}\\u{ffff}\\u{1}name"), "{xml}");
+        Junit::deserialize_from_str(&xml).expect("valid XML");
     }
 
     #[test]

@@ -20,6 +20,8 @@ pub struct Summary {
     pub errors: Vec<InputError>,
     /// Findings waived by annotations, config or baseline (counted, never dropped silently).
     pub suppressed: usize,
+    /// Objects counted on their owner's template, not analysed on their own.
+    pub folded: usize,
     pub by_severity: BTreeMap<Severity, usize>,
 }
 

@@ -177,6 +177,7 @@ pub fn report() -> Report {
                 message: "did not find expected key".into(),
             }],
             suppressed: 2,
+            folded: 0,
             by_severity,
         },
         findings,

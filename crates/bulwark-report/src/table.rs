@@ -58,10 +58,10 @@ pub fn render(report: &Report, opts: &RenderOptions, out: &mut dyn Write) -> io:
             writeln!(out)?;
         }
         first = false;
-        let file = group.file.map_or("(not from a file)".into(), safe);
+        let file = group.file.map_or("(not from a file)".into(), one_line);
         writeln!(out, "{}", p.paint(&file, Style::new().bold()))?;
         for obj in &group.objects {
-            writeln!(out, "  {}", safe(&obj.object.display()))?;
+            writeln!(out, "  {}", one_line(&obj.object.display()))?;
             for f in &obj.findings {
                 finding(out, &p, f, width)?;
             }
@@ -88,7 +88,7 @@ fn finding(out: &mut dyn Write, p: &Painter, f: &Finding, width: usize) -> io::R
         out,
         "    {}  {at:<7} {}",
         p.paint(&sev, severity_style(f.severity)),
-        safe(&f.rule_id)
+        one_line(&f.rule_id)
     )?;
     let indent = " ".repeat(BODY_INDENT);
     for line in wrap(&safe(&f.message), width - BODY_INDENT) {
@@ -121,7 +121,7 @@ fn inputs(
         blank = true;
         writeln!(out, "{}", p.paint(title, style))?;
         for l in lines {
-            for (i, part) in wrap(&safe(&l), width - 4).into_iter().enumerate() {
+            for (i, part) in wrap(&one_line(&l), width - 4).into_iter().enumerate() {
                 let indent = if i == 0 { "  " } else { "    " };
                 writeln!(out, "{indent}{part}")?;
             }
@@ -176,6 +176,14 @@ fn summary_line(report: &Report, p: &Painter) -> String {
     if s.suppressed > 0 {
         line.push_str(&format!("; {} suppressed", s.suppressed));
     }
+    if s.folded > 0 {
+        let what = if s.folded == 1 {
+            "its workload"
+        } else {
+            "their workloads"
+        };
+        line.push_str(&format!("; {} folded into {what}", s.folded));
+    }
     if !s.skipped.is_empty() {
         line.push_str(&format!("; {} skipped", s.skipped.len()));
     }
@@ -198,6 +206,27 @@ fn safe(s: &str) -> Cow<'_, str> {
         s.chars()
             .map(|c| {
                 if bad(c) {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// `s` on one line: every control character, newlines and tabs too,
+/// written as `\u{a}`. File and object names come from untrusted input and
+/// a newline in one must not print a line of its own (a forged "No
+/// findings" summary).
+fn one_line(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
                     c.escape_unicode().to_string()
                 } else {
                     c.to_string()
@@ -384,6 +413,21 @@ Skipped:
                 assert!(!out.contains('\x1b'));
             }
         }
+    }
+
+    #[test]
+    fn newlines_in_names_cannot_forge_lines() {
+        let mut r = sample::report();
+        r.findings[0].object.name = "x\nNo findings in 0 objects from 0 files".into();
+        if let Some(l) = r.findings.iter_mut().find_map(|f| f.location.as_mut()) {
+            l.file = "a.yaml\nNo findings".into();
+        }
+        r.summary.skipped[0].file = "s.md\nNo findings".into();
+        let out = plain(&r);
+        assert!(!out.lines().any(|l| l.starts_with("No findings")), "{out}");
+        assert!(out.contains("x\\u{a}No findings in 0 objects"), "{out}");
+        assert!(out.contains("a.yaml\\u{a}No findings"), "{out}");
+        assert!(out.contains("s.md\\u{a}No findings"), "{out}");
     }
 
     #[test]

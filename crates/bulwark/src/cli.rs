@@ -97,6 +97,10 @@ pub struct ScanArgs {
     /// Default: `context:` in .bulwark.yaml, else auto.
     #[arg(long, value_name = "MODE")]
     pub context: Option<bulwark_load::contexts::ContextMode>,
+    /// Follow symbolic links met in directories wherever they point (by
+    /// default a link out of the scanned tree is skipped with the reason).
+    #[arg(long)]
+    pub follow_symlinks: bool,
 }
 
 /// Which findings are reported, waived or baselined.
@@ -196,14 +200,14 @@ pub fn run(cli: Cli) -> Result<u8, String> {
             match format {
                 RulesFormat::Json => {
                     let rules: Vec<_> = cat.iter().collect();
-                    println!(
+                    outln!(
                         "{}",
                         serde_json::to_string_pretty(&rules).map_err(|e| e.to_string())?
                     );
                 }
                 RulesFormat::Table => {
                     for r in cat.iter() {
-                        println!("{:<40} {:<9} {}", r.id, r.severity, r.title);
+                        outln!("{:<40} {:<9} {}", r.id, r.severity, r.title);
                     }
                 }
             }
@@ -214,7 +218,7 @@ pub fn run(cli: Cli) -> Result<u8, String> {
             let r = cat
                 .get(&rule_id)
                 .ok_or_else(|| bulwark_filter::suggest::unknown_rule(&rule_id, &cat))?;
-            print!("{}", crate::explain::text(r));
+            out!("{}", crate::explain::text(r));
             Ok(0)
         }
     }
@@ -230,6 +234,7 @@ fn scan(a: ScanArgs) -> Result<u8, String> {
     if let Some(n) = a.max_file_size {
         load.max_file_size = n;
     }
+    load.follow_symlinks = a.follow_symlinks;
     let pipeline::Scan { report, outcome } = pipeline::scan(&a.paths, &load, &settings);
     let format = match a.format {
         OutFormat::Table => Format::Table,

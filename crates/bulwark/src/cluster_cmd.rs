@@ -159,6 +159,7 @@ fn collect_all(c: &ConnectArgs) -> Result<Vec<Collected>, String> {
         } else {
             ProgressBar::hidden()
         },
+        ..CollectOptions::default()
     };
     let jobs: Vec<(String, CollectOptions)> = contexts
         .iter()
@@ -263,6 +264,7 @@ fn report_of(c: Collection, settings: &pipeline::ScanSettings) -> pipeline::Scan
             .iter()
             .map(|n| gap(&c.context, n, &catalog))
             .collect(),
+        folded: c.folded,
     };
     pipeline::scan_inventory(Inventory::new(c.resources), summary, settings)
 }

@@ -92,19 +92,19 @@ pub fn run(a: CvesArgs) -> Result<u8, String> {
                 "cves": rows.iter().map(Row::json).collect::<Vec<_>>(),
             });
             let s = serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?;
-            println!("{s}");
+            outln!("{s}");
         }
         CvesFormat::Table => {
-            println!("{header}");
+            outln!("{header}");
             if let (Some(v), Some(c)) = (&a.version, &a.component) {
-                println!("{c} {v}: {} known CVE(s)", rows.len());
+                outln!("{c} {v}: {} known CVE(s)", rows.len());
             }
             let asked = a.version.is_some();
             let width = rows.iter().map(|r| r.id.len()).max().unwrap_or(0);
             for r in &rows {
                 let score = r.score.map(|s| format!("CVSS {s:.1}")).unwrap_or_default();
                 if asked {
-                    println!(
+                    outln!(
                         "  {:width$}  {:8}  {:8}  {:40}  {}",
                         r.id,
                         r.severity.as_deref().unwrap_or(""),
@@ -113,7 +113,7 @@ pub fn run(a: CvesArgs) -> Result<u8, String> {
                         r.summary
                     );
                 } else {
-                    println!(
+                    outln!(
                         "  {:width$}  {:8}  {}  [{}]",
                         r.id,
                         score,

@@ -1,6 +1,25 @@
 //! The `bulwark` binary: argument parsing and wiring only. No rule logic
 //! lives here.
 
+/// `print!` through [`out::write_fmt`]: `?` turns a failed write into the
+/// command's error (exit 2).
+macro_rules! out {
+    ($($t:tt)*) => {
+        $crate::out::write_fmt(format_args!($($t)*))?
+    };
+}
+
+/// `println!` through [`out::write_fmt`].
+macro_rules! outln {
+    () => {
+        $crate::out::write_fmt(format_args!("\n"))?
+    };
+    ($($t:tt)*) => {{
+        $crate::out::write_fmt(format_args!($($t)*))?;
+        $crate::out::write_fmt(format_args!("\n"))?
+    }};
+}
+
 mod audit_cmd;
 mod cli;
 mod cluster_cmd;
@@ -8,6 +27,7 @@ mod cves_cmd;
 mod explain;
 mod netpol_cmd;
 mod node_cmd;
+mod out;
 mod pipeline;
 mod pss_cmd;
 mod rbac_cmd;
@@ -20,7 +40,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     restore_sigpipe();
     let args = cli::Cli::parse();
-    match cli::run(args) {
+    match cli::run(args).and_then(|code| out::flush().map(|()| code)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("bulwark: {e}");

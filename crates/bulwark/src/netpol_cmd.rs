@@ -116,7 +116,7 @@ pub fn run(a: NetpolArgs) -> Result<u8, String> {
         NetpolCommand::Generate { flows, input } => generate(&flows, &input),
         NetpolCommand::Quarantine { target } => {
             let t = bulwark_netpol::quarantine::Target::parse(&target)?;
-            print!("{}", bulwark_netpol::quarantine::quarantine(&t));
+            out!("{}", bulwark_netpol::quarantine::quarantine(&t));
             Ok(0)
         }
     }
@@ -142,7 +142,10 @@ fn load_model(paths: &[PathBuf], opts: Options) -> Result<(Inventory, Model, boo
     Ok((inv, model, !loaded.summary.errors.is_empty()))
 }
 
-fn read_flows(path: &PathBuf) -> Result<Vec<bulwark_netpol::flows::Flow>, String> {
+/// The flows read, and whether some lines could not be read (each is
+/// reported with its line number, and the command exits 2: an answer on
+/// part of the traffic is not an answer on all of it).
+fn read_flows(path: &PathBuf) -> Result<(Vec<bulwark_netpol::flows::Flow>, bool), String> {
     let text = if path.as_os_str() == "-" {
         let mut s = String::new();
         std::io::Read::read_to_string(&mut std::io::stdin(), &mut s)
@@ -155,16 +158,25 @@ fn read_flows(path: &PathBuf) -> Result<Vec<bulwark_netpol::flows::Flow>, String
     for e in &errs {
         eprintln!("bulwark: {}: {e}", path.display());
     }
-    Ok(flows)
+    if !errs.is_empty() {
+        eprintln!(
+            "bulwark: {}: {} flow line(s) could not be read and were not compared ({} read)",
+            path.display(),
+            errs.len(),
+            flows.len()
+        );
+    }
+    Ok((flows, !errs.is_empty()))
 }
 
 fn diff(flows: &PathBuf, input: &InputArgs) -> Result<u8, String> {
-    let flows = read_flows(flows)?;
+    let (flows, unread) = read_flows(flows)?;
     let (_, model, failed) = load_model(&input.paths, Options::default())?;
+    let failed = failed || unread;
     let d = model.diff_flows(&flows);
     match input.format {
-        TextOrJson::Text => print!("{}", d.text()),
-        TextOrJson::Json => println!(
+        TextOrJson::Text => out!("{}", d.text()),
+        TextOrJson::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&d).map_err(|e| e.to_string())?
         ),
@@ -179,15 +191,16 @@ fn diff(flows: &PathBuf, input: &InputArgs) -> Result<u8, String> {
 }
 
 fn generate(flows: &PathBuf, input: &InputArgs) -> Result<u8, String> {
-    let flows = read_flows(flows)?;
+    let (flows, unread) = read_flows(flows)?;
     let (inv, model, failed) = load_model(&input.paths, Options::default())?;
+    let failed = failed || unread;
     let g = bulwark_netpol::generate::generate(&inv, &model, &flows);
     for s in &g.skipped {
         eprintln!("bulwark: not generated: {s}");
     }
     match input.format {
         TextOrJson::Text => {
-            print!("{}", g.yaml());
+            out!("{}", g.yaml());
             if g.proven() {
                 eprintln!(
                     "bulwark: proven: every observed flow is allowed and every other pair is denied ({} policies)",
@@ -195,7 +208,7 @@ fn generate(flows: &PathBuf, input: &InputArgs) -> Result<u8, String> {
                 );
             }
         }
-        TextOrJson::Json => println!(
+        TextOrJson::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "policies": g.policies,
@@ -246,7 +259,7 @@ fn reach(a: ReachArgs) -> Result<u8, String> {
         to: workloads(&model, &a.to)?,
         port,
     };
-    let reach = model.reachability();
+    let reach = model.reachability_between(q.from.as_deref(), q.to.as_deref());
     let mut conns = reach.select(&q);
     if q.from.is_none() {
         // Exposure through Ingress and Route objects.
@@ -269,7 +282,7 @@ fn reach(a: ReachArgs) -> Result<u8, String> {
         ReachFormat::Matrix => render::matrix(&conns),
         ReachFormat::Dot => render::dot(&conns),
     };
-    print!("{out}");
+    out!("{out}");
     if matches!(a.format, ReachFormat::Connlist | ReachFormat::Table)
         && q.from.is_none()
         && q.to.is_none()
@@ -278,17 +291,17 @@ fn reach(a: ReachArgs) -> Result<u8, String> {
             host_network_as_pod: a.host_network_as_pod,
         };
         for net in bulwark_netpol::secondary::secondary_networks(&inv, opts) {
-            println!(
+            outln!(
                 "\nPermitted connectivity analyzed in secondary NAD {}:",
                 net.name
             );
             for (s, d, c) in &net.conns {
-                println!("{s} => {d} : {c}");
+                outln!("{s} => {d} : {c}");
             }
         }
     }
     if matches!(a.format, ReachFormat::Json) {
-        println!();
+        outln!();
     }
     Ok(if loaded.summary.errors.is_empty() {
         0

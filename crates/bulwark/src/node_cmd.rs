@@ -109,13 +109,13 @@ pub fn run(a: NodeArgs) -> Result<u8, String> {
         },
     );
     match a.format {
-        NodeFormat::Json => println!(
+        NodeFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
         ),
-        NodeFormat::Table => print!("{}", report.render_table()),
-        NodeFormat::Junit => println!("{}", bench::junit::to_junit(&report)?),
-        NodeFormat::Sarif => println!(
+        NodeFormat::Table => out!("{}", report.render_table()),
+        NodeFormat::Junit => outln!("{}", bench::junit::to_junit(&report)?),
+        NodeFormat::Sarif => outln!(
             "{}",
             serde_json::to_string_pretty(&bench::sarif::to_sarif(&report))
                 .map_err(|e| e.to_string())?

@@ -150,14 +150,16 @@ pub struct Scan {
 /// Loads `paths`, splits them into independent contexts, runs every
 /// analyzer over each context and filters the findings.
 pub fn scan(paths: &[PathBuf], opts: &LoadOptions, settings: &ScanSettings) -> Scan {
-    let (contexts, summary) = bulwark_load::load_contexts(paths, opts, settings.context);
+    let (contexts, mut summary) = bulwark_load::load_contexts(paths, opts, settings.context);
     let inventories = contexts
         .into_iter()
         .map(|mut c| {
             // A `kubectl get -A -o json` dump holds every pod of every
             // workload: report each pod once, on its workload, as a live
-            // cluster scan does.
+            // cluster scan does; what folds is counted.
+            let before = c.resources.len();
             bulwark_cluster::owners::fold_owned(&mut c.resources);
+            summary.folded += before - c.resources.len();
             Inventory::new(c.resources)
         })
         .collect();
@@ -211,6 +213,7 @@ fn scan_contexts(
             skipped: summary.skipped,
             errors: summary.errors,
             suppressed: outcome.suppressed.len(),
+            folded: summary.folded,
             by_severity,
         },
         findings,

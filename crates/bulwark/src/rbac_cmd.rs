@@ -147,7 +147,7 @@ fn request(verb: &str, resource: &str, t: &TargetArgs) -> Result<Request, String
 }
 
 fn print_json(json: serde_json::Result<String>) -> Result<(), String> {
-    println!("{}", json.map_err(|e| e.to_string())?);
+    outln!("{}", json.map_err(|e| e.to_string())?);
     Ok(())
 }
 
@@ -170,7 +170,7 @@ pub fn run(a: RbacArgs) -> Result<u8, String> {
             };
             match common.format {
                 RbacFormat::Json => print_json(serde_json::to_string_pretty(&r))?,
-                RbacFormat::Table => print!("{}", r.text()),
+                RbacFormat::Table => out!("{}", r.text()),
             }
             Ok(if l.failed { 2 } else { 0 })
         }
@@ -195,7 +195,7 @@ pub fn run(a: RbacArgs) -> Result<u8, String> {
             let r = CanReport::new(&m, &s, user, &req);
             match common.format {
                 RbacFormat::Json => print_json(serde_json::to_string_pretty(&r))?,
-                RbacFormat::Table => print!("{}", r.text()),
+                RbacFormat::Table => out!("{}", r.text()),
             }
             Ok(if l.failed {
                 2
@@ -211,7 +211,7 @@ pub fn run(a: RbacArgs) -> Result<u8, String> {
             let r = SubjectsReport::new(&m);
             match common.format {
                 RbacFormat::Json => print_json(serde_json::to_string_pretty(&r))?,
-                RbacFormat::Table => print!("{}", r.text()),
+                RbacFormat::Table => out!("{}", r.text()),
             }
             Ok(if l.failed { 2 } else { 0 })
         }
@@ -237,9 +237,9 @@ pub fn run(a: RbacArgs) -> Result<u8, String> {
             };
             match format {
                 GraphFormat::Json => print_json(serde_json::to_string_pretty(&r))?,
-                GraphFormat::Table => print!("{}", r.text()),
-                GraphFormat::Dot => print!("{}", r.dot()),
-                GraphFormat::Mermaid => print!("{}", r.mermaid()),
+                GraphFormat::Table => out!("{}", r.text()),
+                GraphFormat::Dot => out!("{}", r.dot()),
+                GraphFormat::Mermaid => out!("{}", r.mermaid()),
             }
             Ok(if l.failed {
                 2

@@ -468,6 +468,21 @@ fn list(
         _ => 0..0,
     };
     let total = recorded.len() + synthetic.len();
+    let fault = st.data.continue_fault.load(Ordering::SeqCst);
+    if fault != super::continue_fault::NONE && q.get("continue").is_some_and(|c| !c.is_empty()) {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let tok = if fault == super::continue_fault::REPEAT {
+            "the-same-token".to_string()
+        } else {
+            format!("fresh-{}", NEXT.fetch_add(1, Ordering::SeqCst))
+        };
+        return ok(&json!({
+            "kind": format!("{}List", r.kind),
+            "apiVersion": r.api_version(),
+            "metadata": {"resourceVersion": rv, "continue": tok},
+            "items": [],
+        }));
+    }
     let start = match q.get("continue").filter(|c| !c.is_empty()) {
         Some(_)
             if st
@@ -504,6 +519,8 @@ fn list(
     if end < total {
         meta["continue"] = json!(encode_continue(rv, end));
         meta["remainingItemCount"] = json!(total - end);
+    } else if fault != super::continue_fault::NONE {
+        meta["continue"] = json!("the-same-token");
     }
     let items: Vec<Value> = (start..end).map(item).collect();
     if accept.table {

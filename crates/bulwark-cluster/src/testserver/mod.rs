@@ -49,6 +49,18 @@ pub struct ClusterData {
     /// The next this-many requests that carry a continue token are answered
     /// 410 Gone, as when a list outlives the server's snapshot.
     pub expire_continue: Arc<AtomicUsize>,
+    /// A misbehaving server's `continue` tokens ([`continue_fault`]): every
+    /// list, however short, goes on to pages of nothing with a token that is
+    /// always new ([`continue_fault::FRESH`]) or always the same
+    /// ([`continue_fault::REPEAT`]).
+    pub continue_fault: Arc<AtomicUsize>,
+}
+
+/// Values of [`ClusterData::continue_fault`].
+pub mod continue_fault {
+    pub const NONE: usize = 0;
+    pub const FRESH: usize = 1;
+    pub const REPEAT: usize = 2;
 }
 
 /// `namespaces × per_namespace` pods generated when listed, never stored:

@@ -5,7 +5,6 @@ use super::catalog::{BenchCheck, Target};
 use super::report::CheckResult;
 use crate::certs::CertCheck;
 use crate::checks::{audit_policy, control_plane, encryption, kubelet as kchecks};
-use crate::collect::Collected;
 use crate::component::Component;
 use crate::flags::Flags;
 use crate::host::{FileFact, HostSnapshot};
@@ -30,10 +29,15 @@ fn mode_str(m: u32) -> String {
 }
 
 impl<'a> Ctx<'a> {
-    pub(super) fn new(host: &'a Collected, policy: &'a [PolicyRule], now: i64) -> Self {
+    pub(super) fn new(
+        snap: &'a HostSnapshot,
+        m: &'a NodeModel,
+        policy: &'a [PolicyRule],
+        now: i64,
+    ) -> Self {
         Self {
-            snap: &host.snapshot,
-            m: &host.model,
+            snap,
+            m,
             policy,
             now,
         }
@@ -201,7 +205,9 @@ impl<'a> Ctx<'a> {
             Some(s) => info
                 .children
                 .iter()
-                .filter(|p| p.ends_with(s))
+                // Entries that could not be seen (an unlistable directory,
+                // a walk cut short) count whatever their name.
+                .filter(|p| p.ends_with(s) || self.snap.present(p).is_none())
                 .cloned()
                 .collect(),
         };

@@ -39,13 +39,21 @@ pub fn run(host: &Collected, opts: &BenchOptions) -> BenchReport {
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0)
     });
-    let ctx = eval::Ctx::new(host, &opts.policy_rules, now);
-    let mut results = Vec::new();
-    for check in CIS_1_12.iter().chain(EXTRA) {
-        if !opts.targets.is_empty() && !opts.targets.contains(&check.target) {
-            continue;
+    let checks: Vec<&BenchCheck> = CIS_1_12
+        .iter()
+        .chain(EXTRA)
+        .filter(|c| opts.targets.is_empty() || opts.targets.contains(&c.target))
+        .collect();
+    let ctx = eval::Ctx::new(&host.snapshot, &host.model, &opts.policy_rules, now);
+    let mut results: Vec<CheckResult> = checks.iter().map(|c| ctx.result(c)).collect();
+    // Every running process of a component is judged, not only the first:
+    // a check fails when any of them fails it.
+    for (c, flags) in &host.model.others {
+        let model = host.model.with_process(*c, flags.clone(), &host.snapshot);
+        let ctx = eval::Ctx::new(&host.snapshot, &model, &opts.policy_rules, now);
+        for (r, check) in results.iter_mut().zip(&checks) {
+            worst_of(r, ctx.result(check));
         }
-        results.push(ctx.result(check));
     }
     BenchReport::new(
         "cis-1.12",
@@ -54,4 +62,25 @@ pub fn run(host: &Collected, opts: &BenchOptions) -> BenchReport {
         &host.snapshot.root,
         results,
     )
+}
+
+/// Folds another process's result into `r`: the worse status wins
+/// (`Fail` > `NotEvaluated` > `Warn` > `Pass`, as [`crate::verdict::Verdict::all`]),
+/// and evidence not already there is added.
+fn worst_of(r: &mut CheckResult, other: CheckResult) {
+    use crate::verdict::Status;
+    let rank = |s: Status| match s {
+        Status::Pass => 0,
+        Status::Warn => 1,
+        Status::NotEvaluated => 2,
+        Status::Fail => 3,
+    };
+    if rank(other.status) > rank(r.status) {
+        r.status = other.status;
+    }
+    for e in other.evidence {
+        if !r.evidence.contains(&e) {
+            r.evidence.push(e);
+        }
+    }
 }

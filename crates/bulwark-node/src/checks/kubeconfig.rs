@@ -1,7 +1,7 @@
 //! kubeconfig files (`kind: Config`): TLS verification, plain HTTP, and
 //! credentials written into the file.
 
-use bulwark_core::redact::redact;
+use bulwark_core::redact::{redact, redact_url};
 use bulwark_core::{FieldPath, Resource, RuleMeta, Severity};
 use serde_json::Value;
 
@@ -142,6 +142,93 @@ fn named(res: &Resource, list: &str) -> Vec<(FieldPath, String, Value)> {
         .collect()
 }
 
+/// Whether a name (an env variable, a flag, a config key) holds a secret.
+fn secret_name(n: &str) -> bool {
+    let n = n.to_ascii_lowercase().replace(['-', '_'], "");
+    [
+        "token",
+        "secret",
+        "password",
+        "passwd",
+        "apikey",
+        "credential",
+    ]
+    .iter()
+    .any(|k| n.contains(k))
+}
+
+/// Secrets written into an `exec` plugin (its `env` values and
+/// `--flag=value` / `--flag value` arguments) or an `auth-provider`'s
+/// `config` (`client-secret`, `id-token`, `refresh-token`, ...): the same
+/// long-lived credential in the file as a `token`.
+fn plugin_secrets(u: &Value, path: &FieldPath) -> Vec<(FieldPath, String, String)> {
+    let mut out = Vec::new();
+    let exec = path.key("exec");
+    for (i, e) in u
+        .pointer("/exec/env")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let name = e.get("name").and_then(Value::as_str).unwrap_or("");
+        if let Some(v) = e
+            .get("value")
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+            && secret_name(name)
+        {
+            out.push((
+                exec.key("env").index(i).key("value"),
+                format!("exec env {name}"),
+                v.to_string(),
+            ));
+        }
+    }
+    let args: Vec<&str> = u
+        .pointer("/exec/args")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|a| a.as_str().unwrap_or(""))
+        .collect();
+    for (i, a) in args.iter().enumerate() {
+        let Some(flag) = a.strip_prefix("--").or_else(|| a.strip_prefix('-')) else {
+            continue;
+        };
+        let (name, value) = match flag.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_string())),
+            None => (flag, args.get(i + 1).map(|v| v.to_string())),
+        };
+        if let Some(v) = value.filter(|v| !v.is_empty() && !v.starts_with('-'))
+            && secret_name(name)
+        {
+            out.push((
+                exec.key("args").index(i),
+                format!("exec argument --{name}"),
+                v,
+            ));
+        }
+    }
+    if let Some(cfg) = u
+        .pointer("/auth-provider/config")
+        .and_then(Value::as_object)
+    {
+        for (k, v) in cfg {
+            if let Some(v) = v.as_str().filter(|v| !v.is_empty())
+                && secret_name(k)
+            {
+                out.push((
+                    path.key("auth-provider").key("config").key(k.clone()),
+                    format!("auth-provider config {k}"),
+                    v.to_string(),
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// Every failing check of one kubeconfig.
 pub fn findings(res: &Resource) -> Vec<(&'static RuleMeta, Verdict)> {
     let mut out = Vec::new();
@@ -176,7 +263,8 @@ pub fn findings(res: &Resource) -> Vec<(&'static RuleMeta, Verdict)> {
         {
             out.push((
                 &PLAIN_HTTP,
-                Verdict::fail(format!("cluster {name:?} server {s}")).at(Some(path.key("server"))),
+                Verdict::fail(format!("cluster {name:?} server {}", redact_url(s)))
+                    .at(Some(path.key("server"))),
             ));
         }
     }
@@ -189,6 +277,12 @@ pub fn findings(res: &Resource) -> Vec<(&'static RuleMeta, Verdict)> {
                         .at(Some(path.key(key))),
                 ));
             }
+        }
+        for (at, what, s) in plugin_secrets(&u, &path) {
+            out.push((
+                &EMBEDDED_TOKEN,
+                Verdict::fail(format!("user {name:?} {what}: {}", redact(&s))).at(Some(at)),
+            ));
         }
         if let Some(s) = u
             .get("client-key-data")
@@ -214,4 +308,57 @@ pub fn findings(res: &Resource) -> Vec<(&'static RuleMeta, Verdict)> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bulwark_core::Origin;
+    use serde_json::json;
+
+    fn kubeconfig(v: Value) -> Resource {
+        Resource::new(v, Origin::default(), None)
+    }
+
+    #[test]
+    fn a_plain_http_server_url_never_shows_its_password() {
+        let r = kubeconfig(json!({"apiVersion": "v1", "kind": "Config",
+            "clusters": [{"name": "c", "cluster": {"server": "http://admin:CanaryPassw0rd42@10.0.0.1:8080"}}]}));
+        let f = findings(&r);
+        let ev: Vec<&String> = f.iter().flat_map(|(_, v)| &v.evidence).collect();
+        assert!(f.iter().any(|(m, _)| m.id == PLAIN_HTTP.id), "{ev:?}");
+        assert!(ev.iter().all(|e| !e.contains("CanaryPassw0rd42")), "{ev:?}");
+    }
+
+    #[test]
+    fn secrets_in_exec_and_auth_provider_blocks_are_flagged_redacted() {
+        let r = kubeconfig(json!({"apiVersion": "v1", "kind": "Config", "users": [
+            {"name": "e", "user": {"exec": {"command": "aws", "apiVersion": "client.authentication.k8s.io/v1",
+                "args": ["--region", "eu-west-1", "--token=CanaryExecArgTok1", "--client-secret", "CanaryExecArgTok2"],
+                "env": [{"name": "AWS_SECRET_ACCESS_KEY", "value": "CanaryEnvSecretXyz"},
+                        {"name": "AWS_REGION", "value": "eu-west-1"}]}}},
+            {"name": "o", "user": {"auth-provider": {"name": "oidc", "config": {
+                "client-id": "kubernetes", "client-secret": "CanaryOidcSecret99",
+                "id-token": "CanaryIdTokenAbc", "refresh-token": "CanaryRefreshXyz",
+                "idp-issuer-url": "https://issuer"}}}},
+            {"name": "clean", "user": {"exec": {"command": "kubelogin", "args": ["get-token"]}}}]}));
+        let f = findings(&r);
+        let tok: Vec<String> = f
+            .iter()
+            .filter(|(m, _)| m.id == EMBEDDED_TOKEN.id)
+            .flat_map(|(_, v)| v.evidence.clone())
+            .collect();
+        assert_eq!(tok.len(), 6, "{tok:?}");
+        for canary in [
+            "CanaryExecArgTok1",
+            "CanaryExecArgTok2",
+            "CanaryEnvSecretXyz",
+            "CanaryOidcSecret99",
+            "CanaryIdTokenAbc",
+            "CanaryRefreshXyz",
+        ] {
+            assert!(tok.iter().all(|e| !e.contains(canary)), "{canary}: {tok:?}");
+        }
+        assert!(tok.iter().all(|e| !e.contains("\"clean\"")), "{tok:?}");
+    }
 }
