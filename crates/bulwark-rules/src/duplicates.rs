@@ -7,6 +7,7 @@
 //! what remains is a real duplicate.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 use bulwark_core::{Analyzer, FieldPath, Finding, Inventory, Mappings, RuleMeta, Severity};
 
@@ -51,11 +52,14 @@ impl Analyzer for DuplicateObjects {
             if r.kind().is_empty() {
                 continue;
             }
-            let Some(prev) = first.insert(r.identity(), r) else {
-                continue;
+            // The first definition stays the one later copies point at.
+            let prev = match first.entry(r.identity()) {
+                Entry::Vacant(e) => {
+                    e.insert(r);
+                    continue;
+                }
+                Entry::Occupied(e) => *e.get(),
             };
-            // Keep the first definition as the one later copies point at.
-            first.insert(r.identity(), prev);
             let at = match prev.locate(&FieldPath::root()) {
                 Some(l) => match l.line {
                     Some(line) => format!("{}:{line}", l.file),

@@ -161,7 +161,7 @@ fn describe(
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().unwrap_or("?");
             one(
-                path.clone(),
+                path,
                 format!("`{shown}` is missing the required field `{name}` (or it is null)"),
             )
         }
