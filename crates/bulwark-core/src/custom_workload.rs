@@ -90,40 +90,13 @@ pub fn mark(resources: &mut [Resource]) {
 }
 
 /// (apiVersion, kind, template paths) of every version of one CRD that
-/// embeds a pod spec (v1 `versions[].schema`, or v1beta1's shared
-/// `validation`).
+/// embeds a pod spec.
 fn crd_templates(crd: &Value) -> Vec<(String, String, Arc<[PodTemplatePath]>)> {
-    let Some(spec) = crd.get("spec") else {
-        return Vec::new();
-    };
-    let s = |p: &str| spec.pointer(p).and_then(Value::as_str);
-    let (Some(group), Some(kind)) = (s("/group"), s("/names/kind")) else {
-        return Vec::new();
-    };
-    let shared = spec.pointer("/validation/openAPIV3Schema");
-    let mut versions: Vec<(&str, Option<&Value>)> = spec
-        .get("versions")
-        .and_then(Value::as_array)
+    crate::crd::crd_versions(crd)
         .into_iter()
-        .flatten()
         .filter_map(|v| {
-            Some((
-                v.get("name")?.as_str()?,
-                v.pointer("/schema/openAPIV3Schema"),
-            ))
-        })
-        .collect();
-    if versions.is_empty()
-        && let Some(v) = s("/version")
-    {
-        versions.push((v, None));
-    }
-    versions
-        .into_iter()
-        .filter_map(|(version, schema)| {
-            let paths = template_paths(schema.or(shared)?);
-            (!paths.is_empty())
-                .then(|| (format!("{group}/{version}"), kind.to_string(), paths.into()))
+            let paths = template_paths(v.schema?);
+            (!paths.is_empty()).then(|| (v.api_version, v.kind.to_string(), paths.into()))
         })
         .collect()
 }

@@ -4,6 +4,7 @@
 //! read the inventory and emit [`Finding`]s that name a [`RuleMeta`];
 //! renderers print findings. This crate never does I/O.
 
+pub mod crd;
 pub mod custom_workload;
 pub mod finding;
 pub mod input;

@@ -35,24 +35,12 @@ impl CrdSchemas {
             {
                 continue;
             }
-            let spec = &r.value["spec"];
-            let (Some(group), Some(kind)) =
-                (spec["group"].as_str(), spec["names"]["kind"].as_str())
-            else {
-                continue;
-            };
-            for v in spec["versions"].as_array().into_iter().flatten() {
-                let Some(version) = v["name"].as_str() else {
-                    continue;
-                };
-                if v["served"] == Value::Bool(false) {
-                    continue;
-                }
-                let Some(schema) = v["schema"].get("openAPIV3Schema") else {
+            for v in bulwark_core::crd::crd_versions(&r.value) {
+                let (true, Some(schema)) = (v.served, v.schema) else {
                     continue;
                 };
                 by_kind
-                    .entry((format!("{group}/{version}"), kind.to_string()))
+                    .entry((v.api_version, v.kind.to_string()))
                     .or_insert_with(|| Entry {
                         schema: schema.clone(),
                         compiled: OnceLock::new(),
