@@ -49,6 +49,10 @@ pub struct Config {
     /// `bulwark audit` as bulwark-audit's `AuditConfig`; not a filter setting.
     #[serde(default)]
     pub audit: Option<serde_json::Value>,
+    /// The `admission:` section (modes, exemptions, mutations), read by
+    /// `bulwark admit` as bulwark-admission's `AdmissionConfig`.
+    #[serde(default)]
+    pub admission: Option<serde_json::Value>,
 }
 
 /// One waiver: findings of `rule` on objects matching every given selector.

@@ -56,6 +56,11 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::audit_cmd::AuditCommand,
     },
+    /// Admission webhook: enforce at admission what `scan` reports.
+    Admit {
+        #[command(subcommand)]
+        command: crate::admit_cmd::AdmitCommand,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -195,6 +200,7 @@ pub fn run(cli: Cli) -> Result<u8, String> {
         Command::Node(a) => crate::node_cmd::run(a),
         Command::Cves(a) => crate::cves_cmd::run(a),
         Command::Audit { command } => crate::audit_cmd::run(command),
+        Command::Admit { command } => crate::admit_cmd::run(command),
         Command::Rules { format } => {
             let cat = pipeline::catalog();
             match format {

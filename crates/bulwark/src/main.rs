@@ -20,6 +20,7 @@ macro_rules! outln {
     }};
 }
 
+mod admit_cmd;
 mod audit_cmd;
 mod cli;
 mod cluster_cmd;

@@ -17,7 +17,7 @@ pub fn analyzers() -> Vec<Box<dyn Analyzer>> {
 }
 
 /// Every analyzer a scan runs, configured by the scan's config file.
-fn analyzers_for(pss: &PsaConfig) -> Vec<Box<dyn Analyzer>> {
+pub fn analyzers_for(pss: &PsaConfig) -> Vec<Box<dyn Analyzer>> {
     vec![
         Box::new(bulwark_rules::BuiltinRules),
         Box::new(bulwark_pss::PssAnalyzer {
@@ -57,6 +57,8 @@ pub struct ScanSettings {
     /// How the inputs are split into independent contexts (`context:` in
     /// the config, `--context`).
     pub context: ContextMode,
+    /// The `admission:` section of the config, with where it is.
+    pub admission: Option<(serde_json::Value, String)>,
 }
 
 /// Reads the config and baseline and merges them with the command line.
@@ -111,12 +113,17 @@ pub fn settings(
         })?,
         None => ContextMode::default(),
     };
+    let admission = config.as_ref().and_then(|c| {
+        let v = c.value.admission.clone()?;
+        Some((v, c.locate(&bulwark_core::FieldPath::parse("admission"))))
+    });
     let Settings { filter, fail_on } = s;
     Ok(ScanSettings {
         filter,
         fail_on,
         pss,
         context,
+        admission,
     })
 }
 

@@ -1,0 +1,451 @@
+//! `bulwark admit review` end to end: Polaris' webhook cases, and the same
+//! findings through the webhook as through `scan` for every object of
+//! `examples/`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use bulwark_load::{LoadOptions, Loaded, load_paths};
+use serde_json::{Value, json};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn corpus() -> Option<PathBuf> {
+    let p = root().join("../shared/corpora/polaris/test/webhook_cases");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI: corpus missing at {}",
+            p.display()
+        );
+        eprintln!("skipping: no corpus at {}", p.display());
+        None
+    }
+}
+
+/// The AdmissionReview the API server sends for creating `obj`.
+fn review_of(uid: &str, obj: &Value, namespace: &str) -> Value {
+    let (group, version) = match obj["apiVersion"].as_str().unwrap_or("v1").split_once('/') {
+        Some((g, v)) => (g.to_string(), v.to_string()),
+        None => (
+            String::new(),
+            obj["apiVersion"].as_str().unwrap_or("v1").to_string(),
+        ),
+    };
+    json!({
+        "apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+        "request": {
+            "uid": uid,
+            "kind": {"group": group, "version": version, "kind": obj["kind"]},
+            "resource": {"group": group, "version": version, "resource": "x"},
+            "namespace": obj.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or(namespace),
+            "name": obj.pointer("/metadata/name"),
+            "operation": "CREATE",
+            "userInfo": {"username": "alice", "groups": ["system:authenticated"]},
+            "object": obj,
+        }
+    })
+}
+
+/// Answers of `admit review` for `reviews`, one per review, in order.
+fn admit(reviews: &[Value], extra: &[&str]) -> Vec<Value> {
+    let input: String = reviews.iter().map(|r| format!("{r}\n")).collect();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["admit", "review", "-"])
+        .args(if extra.is_empty() {
+            &["--no-config"][..]
+        } else {
+            extra
+        })
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        use std::io::Write;
+        stdin.write_all(input.as_bytes()).unwrap();
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let answers: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        answers.len(),
+        reviews.len(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (a, r) in answers.iter().zip(reviews) {
+        assert_eq!(a["response"]["uid"], r["request"]["uid"]);
+    }
+    answers
+}
+
+fn objects(path: &Path) -> Vec<Value> {
+    let Loaded { resources, summary } = load_paths(&[path.to_path_buf()], &LoadOptions::default());
+    assert!(summary.errors.is_empty(), "{:?}", summary.errors);
+    resources.into_iter().map(|r| r.value).collect()
+}
+
+/// Polaris cases bulwark judges differently, and why.
+const DEVIATIONS: &[(&str, &str)] = &[
+    (
+        "passing_test.daemonset.yaml",
+        "mounts the host's /var/lib/docker/containers and /var/log: Polaris only warns on hostPath; \
+         bulwark denies (host-path-volume is critical for the container runtime's data, and the Pod \
+         Security baseline forbids hostPath)",
+    ),
+    (
+        "passing_test.daemonset.v1beta2.yaml",
+        "the same DaemonSet as passing_test.daemonset.yaml",
+    ),
+    (
+        "passing_test.deployment.annotations.yaml",
+        "sets allowPrivilegeEscalation: true and waives it with Polaris' own exemption annotation \
+         (polaris.fairwinds.com/...-exempt); bulwark honours its bulwark.dev/ignore annotation, not \
+         Polaris'",
+    ),
+];
+
+#[test]
+fn polaris_webhook_cases_under_the_default_config() {
+    let Some(dir) = corpus() else { return };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let n = p.file_name().unwrap().to_string_lossy();
+            n.starts_with("passing_test") || n.starts_with("failing_test")
+        })
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 25, "13 passing and 12 failing cases");
+    let mut reviews = Vec::new();
+    // Per case, the reviews of its objects (a case may hold a
+    // ServiceAccount beside its workload): admitted when all are.
+    let mut cases = Vec::new();
+    for f in &files {
+        let first = reviews.len();
+        for obj in objects(f) {
+            reviews.push(review_of(&format!("u{}", reviews.len()), &obj, "default"));
+        }
+        cases.push((
+            f.file_name().unwrap().to_string_lossy().to_string(),
+            first..reviews.len(),
+        ));
+    }
+    let answers = admit(&reviews, &[]);
+    let mut wrong = Vec::new();
+    for (name, range) in &cases {
+        let denied = answers[range.clone()]
+            .iter()
+            .find(|a| a["response"]["allowed"] == false);
+        let allowed = denied.is_none();
+        let a = denied.unwrap_or(&answers[range.start]);
+        let want = name.starts_with("passing");
+        let deviation = DEVIATIONS.iter().any(|(n, _)| n == name);
+        if (allowed == want) == deviation {
+            wrong.push(format!(
+                "{name}: allowed={allowed} (deviation listed: {deviation}): {}",
+                a["response"]["status"]["message"]
+            ));
+        }
+        if !allowed {
+            let a = denied.unwrap();
+            let msg = a["response"]["status"]["message"].as_str().unwrap();
+            assert!(
+                msg.contains("bulwark denied") && msg.contains(" at spec."),
+                "{msg}"
+            );
+            assert!(msg.contains("Fix: "), "{msg}");
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// (rule, path) pairs an admission answer names: denials, warnings and
+/// the audit annotation that lists every finding.
+fn answered(a: &Value) -> BTreeSet<(String, String)> {
+    let mut out = BTreeSet::new();
+    let r = &a["response"];
+    if let Some(msg) = r["status"]["message"].as_str() {
+        for l in msg.lines().filter_map(|l| l.strip_prefix("- ")) {
+            if let Some((rule, rest)) = l.split_once(" at ")
+                && let Some((path, _)) = rest.split_once(": ")
+            {
+                out.insert((rule.to_string(), path.to_string()));
+            }
+        }
+    }
+    for w in r["warnings"].as_array().into_iter().flatten() {
+        let w = w.as_str().unwrap();
+        if w.starts_with("bulwark: ") {
+            continue;
+        }
+        let mut parts = w.splitn(3, ": ");
+        if let (Some(rule), Some(path)) = (parts.next(), parts.next()) {
+            out.insert((rule.to_string(), path.to_string()));
+        }
+    }
+    if let Some(list) = r["auditAnnotations"]["findings"].as_str() {
+        assert!(!list.ends_with("..."), "audit list cut: {list}");
+        for item in list.split(',') {
+            let (rule, path) = item.split_once('@').unwrap();
+            out.insert((rule.to_string(), path.to_string()));
+        }
+    }
+    out
+}
+
+#[test]
+fn webhook_and_scan_agree_on_every_object_of_the_examples() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut reviews = Vec::new();
+    // Namespaces last: the webhook learns each Namespace it admits (for Pod
+    // Security labels), and the scan of one object alone has none.
+    let mut objs: Vec<Value> = ["examples/insecure", "examples/hardened"]
+        .iter()
+        .flat_map(|app| objects(&root().join(app)))
+        .collect();
+    objs.sort_by_key(|o| o["kind"] == "Namespace");
+    {
+        for obj in objs {
+            let n = reviews.len();
+            // One object per directory: scanned alone, as the webhook sees it.
+            let sub = dir.path().join(format!("{n:03}"));
+            std::fs::create_dir(&sub).unwrap();
+            std::fs::write(sub.join("object.json"), obj.to_string()).unwrap();
+            reviews.push(review_of(&format!("u{n}"), &obj, "default"));
+        }
+    }
+    assert!(reviews.len() > 20, "{}", reviews.len());
+    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args([
+            "scan",
+            "--no-config",
+            "--context",
+            "directory",
+            "-f",
+            "json",
+            "--severity",
+            "info",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let answers = admit(&reviews, &[]);
+    let mut denied = 0;
+    for (n, a) in answers.iter().enumerate() {
+        let file = dir.path().join(format!("{n:03}")).join("object.json");
+        let file = file.to_string_lossy();
+        let scanned: BTreeSet<(String, String)> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["file"].as_str() == Some(&*file))
+            .filter(|f| f["rule_id"] != "duplicate-object")
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().unwrap().to_string(),
+                    f["path"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            answered(a),
+            scanned,
+            "object {n}: {}",
+            reviews[n]["request"]["object"]["metadata"]
+        );
+        // The verdict follows from those findings under the default config.
+        let severe = report["findings"].as_array().unwrap().iter().any(|f| {
+            f["file"].as_str() == Some(&*file)
+                && (matches!(f["severity"].as_str(), Some("critical" | "high"))
+                    || matches!(
+                        f["rule_id"].as_str(),
+                        Some("image-tag-latest" | "runs-as-root" | "privilege-escalation-allowed")
+                    ))
+        });
+        let allowed = a["response"]["allowed"].as_bool().unwrap();
+        assert_eq!(allowed, !severe, "object {n}: {}", a["response"]);
+        denied += usize::from(!allowed);
+    }
+    assert!(denied > 3, "the insecure app is denied: {denied}");
+}
+
+#[test]
+fn mutation_adds_secure_defaults_that_then_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join(".bulwark.yaml");
+    std::fs::write(
+        &cfg,
+        "admission:\n  mutate: [privilege-escalation-allowed, capabilities-not-dropped, seccomp-unconfined, runs-as-root, writable-root-filesystem]\n",
+    )
+    .unwrap();
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "shop"},
+        "spec": {"containers": [{"name": "app", "image": "registry.example/app:1.2",
+            "securityContext": {"readOnlyRootFilesystem": false}}]}});
+    let r = review_of("m1", &pod, "shop");
+    let c = cfg.to_str().unwrap();
+    let input = format!("{r}\n");
+    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["admit", "review", "--mutate", "--config", c, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut ch| {
+            use std::io::Write;
+            ch.stdin.take().unwrap().write_all(input.as_bytes())?;
+            ch.wait_with_output()
+        })
+        .unwrap();
+    let a: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(a["response"]["patchType"], "JSONPatch");
+    use base64::Engine as _;
+    let patch = base64::engine::general_purpose::STANDARD
+        .decode(a["response"]["patch"].as_str().unwrap())
+        .unwrap();
+    let ops: Value = serde_json::from_slice(&patch).unwrap();
+    // Apply RFC 6902 add operations (the only kind bulwark emits).
+    let mut mutated = pod.clone();
+    for op in ops.as_array().unwrap() {
+        assert_eq!(op["op"], "add");
+        let path = op["path"].as_str().unwrap();
+        let (parent, key) = path.rsplit_once('/').unwrap();
+        let target = mutated.pointer_mut(parent).unwrap();
+        target[key] = op["value"].clone();
+    }
+    // The user's explicit readOnlyRootFilesystem: false is kept.
+    assert_eq!(
+        mutated.pointer("/spec/containers/0/securityContext/readOnlyRootFilesystem"),
+        Some(&json!(false))
+    );
+    let before = answered(&admit(&[review_of("v0", &pod, "shop")], &["--config", c])[0]);
+    let after = answered(&admit(&[review_of("v1", &mutated, "shop")], &["--config", c])[0]);
+    let rules = |s: &BTreeSet<(String, String)>| -> BTreeSet<String> {
+        s.iter().map(|(r, _)| r.clone()).collect()
+    };
+    for fixed in [
+        "privilege-escalation-allowed",
+        "capabilities-not-dropped",
+        "seccomp-unconfined",
+        "runs-as-root",
+    ] {
+        assert!(rules(&before).contains(fixed), "{fixed} before: {before:?}");
+        assert!(!rules(&after).contains(fixed), "{fixed} after: {after:?}");
+    }
+    assert!(rules(&after).contains("writable-root-filesystem"));
+}
+
+#[test]
+fn namespace_labels_decide_pod_security_once_the_namespace_is_seen() {
+    let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop",
+        "labels": {"pod-security.kubernetes.io/enforce": "baseline"}}});
+    // A host port: medium for bulwark (a warning), forbidden by baseline.
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "shop"},
+        "spec": {"containers": [{"name": "app", "image": "registry.example/app:1.2",
+            "securityContext": {"allowPrivilegeEscalation": false, "runAsNonRoot": true},
+            "ports": [{"containerPort": 80, "hostPort": 8080}]}]}});
+    let a = admit(
+        &[
+            review_of("before", &pod, "shop"),
+            review_of("ns", &ns, ""),
+            review_of("after", &pod, "shop"),
+        ],
+        &[],
+    );
+    assert_eq!(a[0]["response"]["allowed"], true, "{}", a[0]);
+    assert!(
+        a[0]["response"]["warnings"]
+            .to_string()
+            .contains("host-port")
+    );
+    assert_eq!(a[1]["response"]["allowed"], true);
+    assert_eq!(a[2]["response"]["allowed"], false, "{}", a[2]);
+    let msg = a[2]["response"]["status"]["message"].as_str().unwrap();
+    assert!(
+        msg.starts_with(
+            "Pod shop/p is forbidden: violates PodSecurity \"baseline:latest\": hostPort"
+        ),
+        "{msg}"
+    );
+}
+
+#[test]
+fn install_manifests_are_valid_hardened_and_trust_the_minted_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let certs = dir.path().join("certs");
+    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["admit", "manifests", "--mutating", "--self-signed"])
+        .arg(&certs)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let file = dir.path().join("webhook.yaml");
+    std::fs::write(&file, &text).unwrap();
+    let scan = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["scan", "--no-config", "-f", "json"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&scan.stdout).unwrap();
+    assert!(report["summary"]["errors"].as_array().unwrap().is_empty());
+    let severe: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| matches!(f["severity"].as_str(), Some("critical" | "high")))
+        .collect();
+    assert!(severe.is_empty(), "{severe:?}");
+    // The caBundle is the CA the serving certificate in the Secret chains to.
+    use base64::Engine as _;
+    let b64 = |s: &str| {
+        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(s).unwrap()).unwrap()
+    };
+    let ca_line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("caBundle:"))
+        .unwrap();
+    let ca = b64(ca_line.split_once(": ").unwrap().1.trim());
+    assert_eq!(ca, std::fs::read_to_string(certs.join("ca.crt")).unwrap());
+    let crt_line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("tls.crt:"))
+        .unwrap();
+    assert_eq!(
+        b64(crt_line.split_once(": ").unwrap().1.trim()),
+        std::fs::read_to_string(certs.join("tls.crt")).unwrap()
+    );
+    for want in [
+        "timeoutSeconds: 3",
+        "values: [kube-system, bulwark-system]",
+        "sideEffects: None",
+        "# failurePolicy is what the API server does",
+        "kind: MutatingWebhookConfiguration",
+    ] {
+        assert!(text.contains(want), "{want}");
+    }
+    // A second run reuses the CA: the caBundle in the cluster stays valid.
+    let again = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["admit", "manifests", "--self-signed"])
+        .arg(&certs)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(again.stdout).unwrap().contains(ca_line));
+}
