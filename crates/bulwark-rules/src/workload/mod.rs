@@ -24,6 +24,7 @@ mod shape;
 mod sysctls;
 #[cfg(test)]
 mod tests;
+mod uid_floor;
 mod windows_host_process;
 
 use crate::Check;
@@ -33,6 +34,7 @@ pub static CHECKS: &[&Check] = &[
     &privileged::PRIVILEGED,
     &escalation::PRIVILEGE_ESCALATION,
     &run_as_root::RUNS_AS_ROOT,
+    &uid_floor::RUN_AS_USER_BELOW_FLOOR,
     &root_filesystem::WRITABLE_ROOT_FILESYSTEM,
     &capabilities::NOT_DROPPED,
     &capabilities::DANGEROUS_CAPS,
