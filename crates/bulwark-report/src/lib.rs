@@ -11,6 +11,7 @@ mod group;
 pub mod json;
 pub mod junit;
 pub mod model;
+pub mod prometheus;
 pub mod sarif;
 pub mod table;
 
@@ -26,6 +27,8 @@ pub enum Format {
     Json,
     Sarif,
     Junit,
+    /// Prometheus text exposition: counts with bounded labels.
+    Prometheus,
 }
 
 /// What a renderer needs to know about where its output goes.
@@ -74,5 +77,6 @@ pub fn render_with(
         Format::Json => json::render(report, out),
         Format::Sarif => sarif::render(report, opts, out),
         Format::Junit => junit::render(report, out),
+        Format::Prometheus => prometheus::render(report, out),
     }
 }

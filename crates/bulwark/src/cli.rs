@@ -75,6 +75,7 @@ pub enum OutFormat {
     Json,
     Sarif,
     Junit,
+    Prometheus,
 }
 
 #[derive(clap::Args, Debug)]
@@ -247,6 +248,7 @@ fn scan(a: ScanArgs) -> Result<u8, String> {
         OutFormat::Json => Format::Json,
         OutFormat::Sarif => Format::Sarif,
         OutFormat::Junit => Format::Junit,
+        OutFormat::Prometheus => Format::Prometheus,
     };
     let opts = bulwark_report::RenderOptions {
         // Colour only on a terminal, never under NO_COLOR (CLICOLOR_FORCE forces it).

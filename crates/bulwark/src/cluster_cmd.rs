@@ -275,6 +275,7 @@ fn format_of(f: OutFormat) -> Format {
         OutFormat::Json => Format::Json,
         OutFormat::Sarif => Format::Sarif,
         OutFormat::Junit => Format::Junit,
+        OutFormat::Prometheus => Format::Prometheus,
     }
 }
 
@@ -296,8 +297,8 @@ fn scan(a: ClusterScanArgs) -> Result<u8, String> {
         return Err("--snapshot holds one cluster: pass one --context".into());
     }
     let collected = collect_all(&a.connect)?;
-    if collected.len() > 1 && matches!(format, Format::Sarif | Format::Junit) {
-        return Err("several clusters are reported as table or json; scan one context at a time for sarif or junit".into());
+    if collected.len() > 1 && matches!(format, Format::Sarif | Format::Junit | Format::Prometheus) {
+        return Err("several clusters are reported as table or json; scan one context at a time for sarif, junit or prometheus".into());
     }
     let color = a.output.is_none()
         && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;

@@ -109,7 +109,7 @@ fn no_secret_from_the_examples_reaches_any_format() {
         "hunter2-but-longer",
         "abcdefghijklmnopqrstuvwx",
     ];
-    for format in ["table", "json", "sarif", "junit"] {
+    for format in ["table", "json", "sarif", "junit", "prometheus"] {
         let out = bulwark(&["scan", "--format", format], &examples("insecure"));
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.len() > 1000, "{format}: suspiciously short output");
@@ -183,4 +183,30 @@ fn scanning_both_apps_together_answers_as_each_alone() {
         !dups.is_empty(),
         "no duplicate-object under --context single"
     );
+}
+
+/// The metrics count what the JSON report lists (the exposition format itself
+/// is checked with a real parser in bulwark-report's tests).
+#[test]
+fn prometheus_metrics_count_the_findings_of_the_json_report() {
+    let path = examples("insecure");
+    let report = json(&bulwark(&["scan", "--format", "json"], &path));
+    let out = bulwark(&["scan", "--format", "prometheus"], &path);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let findings = report["findings"].as_array().cloned().unwrap_or_default();
+    assert!(findings.len() > 50, "{}", findings.len());
+    for sev in ["critical", "high", "medium", "low", "info"] {
+        let n = findings.iter().filter(|f| f["severity"] == sev).count();
+        let line = format!("bulwark_findings{{severity=\"{sev}\"}} {n}");
+        assert!(text.lines().any(|l| l == line), "no `{line}` in\n{text}");
+    }
+    let n = findings
+        .iter()
+        .filter(|f| f["rule_id"] == "privileged-container")
+        .count();
+    let line = format!("bulwark_rule_findings{{rule=\"privileged-container\"}} {n}");
+    assert!(n > 0 && text.lines().any(|l| l == line), "no `{line}`");
+    // Bounded labels: no object names or files, whatever the findings.
+    assert!(!text.contains(".yaml"), "{text}");
 }
