@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}; shift || true
 rates=("${@:-500 2000 5000}")
-cargo build --release --locked -q -p bulwark -p bulwark-admission --example loadgen
+cargo build --release --locked -q -p bulwark
+cargo build --release --locked -q -p bulwark-admission --example loadgen
 dir=$(mktemp -d)
 trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
 ./target/release/bulwark admit serve --no-config --listen 127.0.0.1:18443 --self-signed "$dir" 2>"$dir/log" &

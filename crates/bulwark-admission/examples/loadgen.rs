@@ -130,7 +130,8 @@ fn main() {
     }
     let took = Instant::now().duration_since(start).as_secs_f64();
     all.sort();
-    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)].as_secs_f64() * 1e3;
+    let pct =
+        |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)].as_secs_f64() * 1e3;
     println!(
         "rate={rate} sent={} errors={errors} throughput={:.0}/s p50={:.3}ms p99={:.3}ms max={:.3}ms",
         all.len(),
