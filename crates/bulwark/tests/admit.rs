@@ -489,3 +489,91 @@ fn install_manifests_are_valid_hardened_and_trust_the_minted_ca() {
         .unwrap();
     assert!(String::from_utf8(again.stdout).unwrap().contains(ca_line));
 }
+
+/// `admit serve` as a process: ready on HTTPS, then SIGTERM drains and
+/// exits 0 (what a kubelet does before it kills the pod).
+#[cfg(unix)]
+#[test]
+fn serve_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args([
+            "admit",
+            "serve",
+            "--no-config",
+            "--listen",
+            "127.0.0.1:0",
+            "--self-signed",
+        ])
+        .arg(dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.contains("listening on https://127.0.0.1:"), "{line}");
+    assert!(dir.path().join("ca.crt").exists() && dir.path().join("tls.key").exists());
+    let pid = i32::try_from(child.id()).unwrap();
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?} {rest}");
+    assert!(rest.contains("draining"), "{rest}");
+}
+
+#[test]
+fn dry_runs_teach_nothing_and_exemptions_admit_unjudged() {
+    let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop",
+        "labels": {"pod-security.kubernetes.io/enforce": "baseline"}}});
+    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "shop"},
+        "spec": {"containers": [{"name": "app", "image": "registry.example/app:1.2",
+            "securityContext": {"allowPrivilegeEscalation": false, "runAsNonRoot": true},
+            "ports": [{"containerPort": 80, "hostPort": 8080}]}]}});
+    let mut dry = review_of("dry", &ns, "");
+    dry["request"]["dryRun"] = json!(true);
+    let a = admit(&[dry, review_of("after", &pod, "shop")], &[]);
+    assert_eq!(a[0]["response"]["allowed"], true);
+    assert_eq!(
+        a[1]["response"]["allowed"], true,
+        "a dry-run Namespace was learned: {}",
+        a[1]
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join(".bulwark.yaml");
+    std::fs::write(
+        &cfg,
+        "admission:\n  exempt:\n    namespaces: [ci]\n    groups: [breakglass]\n",
+    )
+    .unwrap();
+    let c = cfg.to_str().unwrap();
+    let privileged = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x", "namespace": "ci"},
+        "spec": {"containers": [{"name": "a", "image": "a:1", "securityContext": {"privileged": true}}]}});
+    let mut elsewhere = privileged.clone();
+    elsewhere["metadata"]["namespace"] = json!("shop");
+    let mut by_group = review_of("g", &elsewhere, "shop");
+    by_group["request"]["userInfo"]["groups"] = json!(["breakglass"]);
+    let a = admit(
+        &[
+            review_of("ci", &privileged, "ci"),
+            review_of("shop", &elsewhere, "shop"),
+            by_group,
+        ],
+        &["--config", c],
+    );
+    assert_eq!(a[0]["response"]["allowed"], true);
+    assert_eq!(
+        a[0]["response"]["auditAnnotations"]["exempt"],
+        "namespace ci"
+    );
+    assert_eq!(a[1]["response"]["allowed"], false);
+    assert_eq!(a[2]["response"]["allowed"], true);
+    assert_eq!(
+        a[2]["response"]["auditAnnotations"]["exempt"],
+        "group breakglass"
+    );
+}
