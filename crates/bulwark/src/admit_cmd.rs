@@ -255,11 +255,10 @@ fn serve(a: ServeArgs) -> Result<u8, String> {
     let listener = std::net::TcpListener::bind(a.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
     let server = Server::start(listener, tls, Shared::new(admitter, opts))?;
-    eprintln!(
-        "bulwark: admission webhook listening on https://{}",
-        server.addr
-    );
-    server.run_until_signal()?;
+    let addr = server.addr;
+    server.run_until_signal(|| {
+        eprintln!("bulwark: admission webhook listening on https://{addr}");
+    })?;
     Ok(0)
 }
 
