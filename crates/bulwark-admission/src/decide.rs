@@ -178,12 +178,10 @@ impl Admitter {
             v.decision = Decision::Allowed;
             return v;
         }
-        self.validate(req, res, &mut v);
+        self.validate(req, &res, &mut v);
         if v.response.allowed && res_is_namespace(req) && !req.is_dry_run() {
             // A dry run never changes what later requests see.
-            if let Some(r) = request_resource(req) {
-                self.namespaces.insert(r);
-            }
+            self.namespaces.insert(res);
         }
         v
     }
@@ -268,8 +266,8 @@ impl Admitter {
         (out, psa)
     }
 
-    fn validate(&self, req: &AdmissionRequest, res: Resource, v: &mut Verdict) {
-        let (findings, psa) = self.evaluate(&res, Some(&req.user_info.username));
+    fn validate(&self, req: &AdmissionRequest, res: &Resource, v: &mut Verdict) {
+        let (findings, psa) = self.evaluate(res, Some(&req.user_info.username));
         let mut deny = Vec::new();
         let mut warnings = Vec::new();
         let mut audit = Vec::new();
@@ -295,7 +293,7 @@ impl Admitter {
             .filter(|(_, m)| *m != Mode::Off)
             .cloned()
             .collect();
-        let what = object_name(req, &res);
+        let what = object_name(req, res);
         if !deny.is_empty() || psa_deny.is_some() {
             let mut msg = String::new();
             if let Some(p) = psa_deny {

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+use bulwark_core::pod::normalize_capability;
 use bulwark_core::{ContainerKind, FieldPath, PodView, Resource, Seg};
 use serde_json::{Value, json};
 
@@ -106,25 +107,16 @@ pub fn patch(res: &Resource, rules: &BTreeSet<String>) -> Vec<Value> {
     };
     let spec = pod.spec_path();
     let pod_sc = spec.key("securityContext");
-    if on("seccomp-unconfined") {
-        let any = pod.pod_sc("seccompProfile").0.is_some_and(|v| !v.is_null())
-            || pod
-                .containers()
-                .any(|c| c.sc("seccompProfile").0.is_some_and(|v| !v.is_null()));
-        if !any {
-            p.add(&pod_sc, "seccompProfile", json!({"type": "RuntimeDefault"}));
-        }
+    // Whether the pod or any of its containers sets a securityContext key.
+    let set_anywhere = |k: &str| {
+        let set = |v: Option<&Value>| v.is_some_and(|v| !v.is_null());
+        set(pod.pod_sc(k).0) || pod.containers().any(|c| set(c.sc(k).0))
+    };
+    if on("seccomp-unconfined") && !set_anywhere("seccompProfile") {
+        p.add(&pod_sc, "seccompProfile", json!({"type": "RuntimeDefault"}));
     }
-    if on("runs-as-root") {
-        let set = |k: &str| {
-            pod.pod_sc(k).0.is_some_and(|v| !v.is_null())
-                || pod
-                    .containers()
-                    .any(|c| c.sc(k).0.is_some_and(|v| !v.is_null()))
-        };
-        if !set("runAsNonRoot") && !set("runAsUser") {
-            p.add(&pod_sc, "runAsNonRoot", json!(true));
-        }
+    if on("runs-as-root") && !set_anywhere("runAsNonRoot") && !set_anywhere("runAsUser") {
+        p.add(&pod_sc, "runAsNonRoot", json!(true));
     }
     if on("service-account-token-automounted") {
         p.add(&spec, "automountServiceAccountToken", json!(false));
@@ -146,7 +138,7 @@ pub fn patch(res: &Resource, rules: &BTreeSet<String>) -> Vec<Value> {
                 .is_some_and(|a| {
                     a.iter()
                         .filter_map(Value::as_str)
-                        .any(|s| s.eq_ignore_ascii_case("SYS_ADMIN") || s == "CAP_SYS_ADMIN")
+                        .any(|s| normalize_capability(s) == "SYS_ADMIN")
                 });
             if !privileged && !sys_admin {
                 p.add(&sc, "allowPrivilegeEscalation", json!(false));
@@ -210,7 +202,7 @@ mod tests {
             json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
             "spec": {"securityContext": {"runAsUser": 0}, "containers": [
                 {"name": "a", "securityContext": {"privileged": true}},
-                {"name": "b", "securityContext": {"capabilities": {"add": ["SYS_ADMIN"]}}}
+                {"name": "b", "securityContext": {"capabilities": {"add": ["cap_sys_admin"]}}}
             ]}}),
         );
         let only: BTreeSet<String> = ["privilege-escalation-allowed", "runs-as-root"]

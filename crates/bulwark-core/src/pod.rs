@@ -26,6 +26,16 @@ pub const RUNTIME_DEFAULT_CAPABILITIES: &[&str] = &[
     "SYS_CHROOT",
 ];
 
+/// A capability name as the runtime reads it: case-insensitive, with or
+/// without the `CAP_` prefix (`cap_sys_admin` is `SYS_ADMIN`).
+pub fn normalize_capability(name: &str) -> String {
+    let upper = name.trim().to_ascii_uppercase();
+    match upper.strip_prefix("CAP_") {
+        Some(rest) => rest.to_string(),
+        None => upper,
+    }
+}
+
 /// Whether the baseline Pod Security Standard lets a container add `cap`
 /// (upper case, no `CAP_` prefix): any runtime default except NET_RAW.
 pub fn baseline_allows_capability(cap: &str) -> bool {

@@ -336,21 +336,12 @@ fn mutation_adds_secure_defaults_that_then_pass() {
     let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "shop"},
         "spec": {"containers": [{"name": "app", "image": "registry.example/app:1.2",
             "securityContext": {"readOnlyRootFilesystem": false}}]}});
-    let r = review_of("m1", &pod, "shop");
     let c = cfg.to_str().unwrap();
-    let input = format!("{r}\n");
-    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
-        .args(["admit", "review", "--mutate", "--config", c, "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .and_then(|mut ch| {
-            use std::io::Write;
-            ch.stdin.take().unwrap().write_all(input.as_bytes())?;
-            ch.wait_with_output()
-        })
-        .unwrap();
-    let a: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let a = admit(
+        &[review_of("m1", &pod, "shop")],
+        &["--mutate", "--config", c],
+    )
+    .remove(0);
     assert_eq!(a["response"]["patchType"], "JSONPatch");
     use base64::Engine as _;
     let patch = base64::engine::general_purpose::STANDARD
@@ -390,13 +381,8 @@ fn mutation_adds_secure_defaults_that_then_pass() {
 
 #[test]
 fn namespace_labels_decide_pod_security_once_the_namespace_is_seen() {
-    let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop",
-        "labels": {"pod-security.kubernetes.io/enforce": "baseline"}}});
-    // A host port: medium for bulwark (a warning), forbidden by baseline.
-    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "shop"},
-        "spec": {"containers": [{"name": "app", "image": "registry.example/app:1.2",
-            "securityContext": {"allowPrivilegeEscalation": false, "runAsNonRoot": true},
-            "ports": [{"containerPort": 80, "hostPort": 8080}]}]}});
+    let ns = baseline_namespace();
+    let pod = host_port_pod();
     let a = admit(
         &[
             review_of("before", &pod, "shop"),
@@ -527,12 +513,8 @@ fn serve_stops_cleanly_on_sigterm() {
 
 #[test]
 fn dry_runs_teach_nothing_and_exemptions_admit_unjudged() {
-    let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop",
-        "labels": {"pod-security.kubernetes.io/enforce": "baseline"}}});
-    let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "shop"},
-        "spec": {"containers": [{"name": "app", "image": "registry.example/app:1.2",
-            "securityContext": {"allowPrivilegeEscalation": false, "runAsNonRoot": true},
-            "ports": [{"containerPort": 80, "hostPort": 8080}]}]}});
+    let ns = baseline_namespace();
+    let pod = host_port_pod();
     let mut dry = review_of("dry", &ns, "");
     dry["request"]["dryRun"] = json!(true);
     let a = admit(&[dry, review_of("after", &pod, "shop")], &[]);
@@ -576,4 +558,19 @@ fn dry_runs_teach_nothing_and_exemptions_admit_unjudged() {
         a[2]["response"]["auditAnnotations"]["exempt"],
         "group breakglass"
     );
+}
+
+/// Namespace `shop` enforcing the baseline Pod Security level.
+fn baseline_namespace() -> Value {
+    json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop",
+        "labels": {"pod-security.kubernetes.io/enforce": "baseline"}}})
+}
+
+/// A pod in `shop` whose only problem is a host port: medium for bulwark
+/// (a warning), forbidden by the baseline level.
+fn host_port_pod() -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "shop"},
+        "spec": {"containers": [{"name": "app", "image": "registry.example/app:1.2",
+            "securityContext": {"allowPrivilegeEscalation": false, "runAsNonRoot": true},
+            "ports": [{"containerPort": 80, "hostPort": 8080}]}]}})
 }

@@ -10,15 +10,7 @@ use crate::{Check, CheckFn, Emit};
 
 const CAPABILITIES_DOC: &str = "https://man7.org/linux/man-pages/man7/capabilities.7.html";
 
-/// A capability name as the runtime reads it: case-insensitive, with or
-/// without the `CAP_` prefix (`cap_sys_admin` is `SYS_ADMIN`).
-pub(super) fn normalize(name: &str) -> String {
-    let upper = name.trim().to_ascii_uppercase();
-    match upper.strip_prefix("CAP_") {
-        Some(rest) => rest.to_string(),
-        None => upper,
-    }
-}
+use bulwark_core::pod::normalize_capability as normalize;
 
 /// The capabilities listed under `securityContext.capabilities.<list>`
 /// (`add` or `drop`), normalised, with their paths.
