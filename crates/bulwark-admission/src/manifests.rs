@@ -157,6 +157,30 @@ metadata:
   name: {svc}
   namespace: {ns}
 ---
+# Read-only access to Namespaces: their Pod Security labels decide what the
+# webhook admits (`--watch-namespaces`). Nothing else is read or written.
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: {svc}-namespaces
+rules:
+  - apiGroups: [""]
+    resources: [namespaces]
+    verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata:
+  name: {svc}-namespaces
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: {svc}-namespaces
+subjects:
+  - kind: ServiceAccount
+    name: {svc}
+    namespace: {ns}
+---
 apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -237,7 +261,7 @@ spec:
           image: "{image}"
           imagePullPolicy: Always
           args: [admit, serve, --listen, "0.0.0.0:8443", --cert, /tls/tls.crt, --key, /tls/tls.key,
-                 --config, /config/.bulwark.yaml, --mode, {mode}]
+                 --config, /config/.bulwark.yaml, --mode, {mode}, --watch-namespaces]
           ports:
             - name: https
               containerPort: 8443

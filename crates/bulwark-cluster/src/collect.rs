@@ -250,6 +250,28 @@ pub async fn collect(
     Ok(out)
 }
 
+/// Every Namespace of the cluster (all pages), for a caller that keeps
+/// their labels fresh between scans: the admission webhook decides Pod
+/// Security from them. A list that failed is an error, never "no namespaces".
+pub async fn list_namespaces(
+    client: &Client,
+    opts: &CollectOptions,
+) -> Result<Vec<Resource>, String> {
+    let k = KINDS
+        .iter()
+        .copied()
+        .find(|k| k.group.is_empty() && k.plural == "namespaces")
+        .ok_or("namespaces are not in the kind table")?;
+    let l = list_all(client, k, None, opts).await;
+    if let Some(reason) = l.failure {
+        return Err(format!("cannot list namespaces: {reason}"));
+    }
+    Ok(l.objects
+        .into_iter()
+        .map(|v| Resource::new(v, Origin::default(), None))
+        .collect())
+}
+
 /// The namespaces a kind is listed in: `None` is all (or cluster scope).
 fn scopes(k: &Kind, namespaces: &[String]) -> Vec<Option<String>> {
     if k.namespaced && !namespaces.is_empty() {

@@ -18,6 +18,6 @@ pub mod snapshot;
 #[cfg(feature = "test-server")]
 pub mod testserver;
 
-pub use collect::{CollectOptions, Collection, NotEvaluated, SecretMode, collect};
+pub use collect::{CollectOptions, Collection, NotEvaluated, SecretMode, collect, list_namespaces};
 pub use config::{Credentials, install_crypto_provider};
 pub use error::Error;

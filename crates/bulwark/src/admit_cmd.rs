@@ -115,7 +115,29 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 2.0)]
     pub eval_timeout: f64,
     #[command(flatten)]
+    pub watch: WatchArgs,
+    #[command(flatten)]
     pub config: ConfigArgs,
+}
+
+/// Following the cluster's Namespaces, whose labels decide Pod Security.
+#[derive(clap::Args, Debug)]
+pub struct WatchArgs {
+    /// Read the cluster's Namespaces from the API server: listed at start
+    /// (/readyz answers 503 until the first list arrived) and again every
+    /// --namespace-resync seconds; Namespace requests the webhook admits
+    /// update them at once in between. Credentials as `cluster scan`:
+    /// --kubeconfig, KUBECONFIG, ~/.kube/config, or the pod's service
+    /// account (what `admit manifests` installs).
+    #[arg(long)]
+    pub watch_namespaces: bool,
+    #[arg(long, value_name = "FILE", requires = "watch_namespaces")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context (default: the current one).
+    #[arg(long, value_name = "NAME", requires = "watch_namespaces")]
+    pub context: Option<String>,
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0)]
+    pub namespace_resync: f64,
 }
 
 #[derive(clap::Args, Debug)]
@@ -254,6 +276,9 @@ fn serve(a: ServeArgs) -> Result<u8, String> {
     };
     let listener = std::net::TcpListener::bind(a.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
+    if a.watch.watch_namespaces {
+        crate::admit_namespaces::follow(&admitter, &a.watch)?;
+    }
     let server = Server::start(listener, tls, Shared::new(admitter, opts))?;
     let addr = server.addr;
     server.run_until_signal(|| {

@@ -21,6 +21,7 @@ macro_rules! outln {
 }
 
 mod admit_cmd;
+mod admit_namespaces;
 mod audit_cmd;
 mod cli;
 mod cluster_cmd;

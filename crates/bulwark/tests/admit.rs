@@ -6,6 +6,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+mod common;
+
+use bulwark_cluster::testserver::{ClusterData, TestServer, write_kubeconfig};
 use bulwark_load::{LoadOptions, Loaded, load_paths};
 use serde_json::{Value, json};
 
@@ -464,6 +467,9 @@ fn install_manifests_are_valid_hardened_and_trust_the_minted_ca() {
         "sideEffects: None",
         "# failurePolicy is what the API server does",
         "kind: MutatingWebhookConfiguration",
+        // Namespaces read, and nothing else: Pod Security labels.
+        "    resources: [namespaces]\n    verbs: [get, list, watch]\n",
+        "--mode, enforce, --watch-namespaces]",
     ] {
         assert!(text.contains(want), "{want}");
     }
@@ -481,34 +487,18 @@ fn install_manifests_are_valid_hardened_and_trust_the_minted_ca() {
 #[cfg(unix)]
 #[test]
 fn serve_stops_cleanly_on_sigterm() {
-    use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bulwark"))
-        .args([
-            "admit",
-            "serve",
-            "--no-config",
-            "--listen",
-            "127.0.0.1:0",
-            "--self-signed",
-        ])
-        .arg(dir.path())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut err = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    err.read_line(&mut line).unwrap();
-    assert!(line.contains("listening on https://127.0.0.1:"), "{line}");
+    let d = dir.path().to_str().unwrap();
+    let mut s = admit_serve(d, &[]);
+    assert!(s.addr.ip().is_loopback());
     assert!(dir.path().join("ca.crt").exists() && dir.path().join("tls.key").exists());
-    let pid = i32::try_from(child.id()).unwrap();
+    let pid = i32::try_from(s.child.id()).unwrap();
     // SAFETY: sending a signal to our own child process.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status:?} {rest}");
-    assert!(rest.contains("draining"), "{rest}");
+    let status = s.child.wait().unwrap();
+    let rest: Vec<String> = s.stderr.iter().collect();
+    assert!(status.success(), "{status:?} {rest:?}");
+    assert!(rest.iter().any(|l| l.contains("draining")), "{rest:?}");
 }
 
 #[test]
@@ -573,4 +563,161 @@ fn host_port_pod() -> Value {
         "spec": {"containers": [{"name": "app", "image": "registry.example/app:1.2",
             "securityContext": {"allowPrivilegeEscalation": false, "runAsNonRoot": true},
             "ports": [{"containerPort": 80, "hostPort": 8080}]}]}})
+}
+
+/// `admit serve` with certificates minted in `certs`, on a free port.
+fn admit_serve(certs: &str, extra: &[&str]) -> common::serve::Running {
+    let mut args = vec!["admit", "serve", "--no-config", "--listen", "127.0.0.1:0"];
+    args.extend(["--self-signed", certs]);
+    args.extend_from_slice(extra);
+    common::serve::spawn(&args, "bulwark: admission webhook listening on https://")
+}
+
+/// `admit serve --watch-namespaces` against a test API server: one running
+/// webhook, whose answers follow the cluster's namespace labels.
+struct Watching {
+    api: TestServer,
+    hook: common::serve::Running,
+    ca: Vec<u8>,
+    _dir: tempfile::TempDir,
+}
+
+fn watching(data: ClusterData) -> Watching {
+    let dir = tempfile::tempdir().unwrap();
+    let api = TestServer::start(data).unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    write_kubeconfig(&kubeconfig, &[api.context("test")]).unwrap();
+    let certs = dir.path().join("certs");
+    let (kc, cd) = (kubeconfig.to_str().unwrap(), certs.to_str().unwrap());
+    let hook = admit_serve(
+        cd,
+        &[
+            "--watch-namespaces",
+            "--kubeconfig",
+            kc,
+            "--namespace-resync",
+            "0.2",
+        ],
+    );
+    let ca = std::fs::read(certs.join("ca.crt")).unwrap();
+    Watching {
+        api,
+        hook,
+        ca,
+        _dir: dir,
+    }
+}
+
+impl Watching {
+    fn get(&self, path: &str) -> (u16, String) {
+        common::serve::request(self.hook.addr, &self.ca, "GET", path, b"", None)
+    }
+
+    fn validate(&self, review: &Value) -> Value {
+        let body = review.to_string();
+        let (code, text) = common::serve::request(
+            self.hook.addr,
+            &self.ca,
+            "POST",
+            "/validate",
+            body.as_bytes(),
+            None,
+        );
+        assert_eq!(code, 200, "{text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// Polls until `f` holds (the relist runs every 0.2 s).
+    fn eventually(&self, what: &str, f: impl Fn(&Self) -> bool) {
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while !f(self) {
+            assert!(std::time::Instant::now() < until, "never: {what}");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}
+
+fn cluster_with(namespaces: &[Value]) -> ClusterData {
+    let mut data = ClusterData {
+        version: "v1.33.1".into(),
+        ..Default::default()
+    };
+    data.extend(namespaces.iter().cloned()).unwrap();
+    data
+}
+
+#[test]
+fn watched_namespace_labels_decide_pod_security_and_follow_relabels() {
+    let w = watching(cluster_with(&[baseline_namespace()]));
+    w.eventually("ready after the first namespace list", |w| {
+        w.get("/readyz").0 == 200
+    });
+    // The webhook never saw a Namespace request: the labels came from the
+    // cluster's list.
+    let a = w.validate(&review_of("1", &host_port_pod(), "shop"));
+    assert_eq!(a["response"]["allowed"], false, "{a}");
+    let msg = a["response"]["status"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("violates PodSecurity \"baseline:latest\": hostPort"),
+        "{msg}"
+    );
+    // Relabelled behind the webhook's back (a change it did not see): the
+    // next relist lets the pod in, with bulwark's own warning.
+    w.api.update(|d| {
+        let mut ns = baseline_namespace();
+        ns["metadata"]["labels"] = json!({"pod-security.kubernetes.io/enforce": "privileged"});
+        d.insert(ns).unwrap();
+    });
+    w.eventually("admitted after the relabel", |w| {
+        w.validate(&review_of("2", &host_port_pod(), "shop"))["response"]["allowed"] == true
+    });
+    let a = w.validate(&review_of("3", &host_port_pod(), "shop"));
+    assert!(
+        a["response"]["warnings"].to_string().contains("host-port"),
+        "{a}"
+    );
+    w.api.update(|d| d.insert(baseline_namespace()).unwrap());
+    w.eventually("denied again after the relabel back", |w| {
+        w.validate(&review_of("4", &host_port_pod(), "shop"))["response"]["allowed"] == false
+    });
+    // Deleted: forgotten at the next relist, so no level is enforced.
+    w.api.update(|d| {
+        d.objects.remove(&(String::new(), "namespaces".to_string()));
+    });
+    w.eventually("admitted once the namespace is gone", |w| {
+        w.validate(&review_of("5", &host_port_pod(), "shop"))["response"]["allowed"] == true
+    });
+}
+
+#[test]
+fn an_unlistable_cluster_keeps_the_webhook_unready_with_the_reason() {
+    let mut data = cluster_with(&[baseline_namespace()]);
+    data.forbid("", "namespaces");
+    let w = watching(data);
+    w.eventually("the failure is reported", |w| {
+        let (code, body) = w.get("/readyz");
+        code == 503
+            && body.contains("waiting for the first list of namespaces")
+            && body.contains("403")
+    });
+    assert_eq!(w.get("/healthz").0, 200);
+    // Said once (before or after the server announced itself), not once
+    // per relist.
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let mut said = w.hook.before.clone();
+    said.extend(w.hook.stderr.try_iter());
+    let failures: Vec<&String> = said
+        .iter()
+        .filter(|l| l.starts_with("bulwark: namespaces not listed:"))
+        .collect();
+    assert_eq!(failures.len(), 1, "{said:?}");
+    assert!(
+        failures[0].starts_with(
+            "bulwark: namespaces not listed: context test: cannot list namespaces: 403"
+        ),
+        "{said:?}"
+    );
+    // Allowed to list again: ready.
+    w.api.update(|d| d.forbidden.clear());
+    w.eventually("ready once the list works", |w| w.get("/readyz").0 == 200);
 }

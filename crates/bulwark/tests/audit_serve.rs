@@ -3,105 +3,26 @@
 //! 100 KB+ event, a body that never finishes; alerts on stdout as JSON
 //! lines, refusals on stderr.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::mpsc::{Receiver, channel};
+mod common;
+
+use std::net::SocketAddr;
+use std::process::Command;
+use std::sync::mpsc::Receiver;
 use std::time::Duration;
 
-use rustls::pki_types::{CertificateDer, pem::PemObject};
+use common::serve::Running;
 use serde_json::{Value, json};
 
-struct Running {
-    child: Child,
-    addr: SocketAddr,
-    stdout: Receiver<String>,
-    stderr: Receiver<String>,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn lines(r: impl Read + Send + 'static) -> Receiver<String> {
-    let (tx, rx) = channel();
-    std::thread::spawn(move || {
-        for l in BufReader::new(r).lines().map_while(Result::ok) {
-            if tx.send(l).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
-
 fn serve(args: &[&str]) -> Running {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_bulwark"))
-        .args(["audit", "serve", "--no-config", "--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = lines(child.stdout.take().unwrap());
-    let stderr = lines(child.stderr.take().unwrap());
-    let mut r = Running {
-        child,
-        addr: "127.0.0.1:1".parse().unwrap(),
-        stdout,
-        stderr,
-    };
-    loop {
-        let l = r
-            .stderr
-            .recv_timeout(Duration::from_secs(30))
-            .expect("server announces its address");
-        if let Some(a) = l.strip_prefix("bulwark: audit webhook listening on https://") {
-            r.addr = a.parse().unwrap();
-            return r;
-        }
-    }
+    let mut all = vec!["audit", "serve", "--no-config", "--listen", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    common::serve::spawn(&all, "bulwark: audit webhook listening on https://")
 }
 
-/// One HTTPS request; `len` is the declared Content-Length.
+/// One POST to /audit; `len` is the declared Content-Length.
 fn post(addr: SocketAddr, ca_pem: &[u8], body: &[u8], len: usize) -> (u16, Value) {
-    let mut roots = rustls::RootCertStore::empty();
-    roots
-        .add(CertificateDer::from_pem_slice(ca_pem).unwrap())
-        .unwrap();
-    let cfg = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let conn =
-        rustls::ClientConnection::new(Arc::new(cfg), "localhost".try_into().unwrap()).unwrap();
-    let tcp = TcpStream::connect(addr).unwrap();
-    tcp.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let mut tls = rustls::StreamOwned::new(conn, tcp);
-    write!(
-        tls,
-        "POST /audit HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let _ = tls.write_all(body);
-    let _ = tls.flush();
-    let mut resp = Vec::new();
-    let _ = tls.read_to_end(&mut resp);
-    let text = String::from_utf8_lossy(&resp).into_owned();
-    let code: u16 = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .unwrap_or_else(|| panic!("no status line in {text:?}"));
-    let body = text.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    (code, serde_json::from_str(body).unwrap_or(Value::Null))
+    let (code, body) = common::serve::request(addr, ca_pem, "POST", "/audit", body, Some(len));
+    (code, serde_json::from_str(&body).unwrap_or(Value::Null))
 }
 
 fn event(i: usize) -> Value {

@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::body::Body;
@@ -250,9 +250,11 @@ impl State {
     }
 }
 
-pub fn router(state: Arc<State>) -> Router {
+/// The state is swapped whole when a test changes the cluster
+/// ([`super::TestServer::update`]); a request sees one version of it.
+pub fn router(state: Arc<RwLock<Arc<State>>>) -> Router {
     Router::new().fallback(move |q: Query<HashMap<String, String>>, req: Request| {
-        let st = state.clone();
+        let st = state.read().unwrap_or_else(|e| e.into_inner()).clone();
         async move { handle(&st, &q.0, req) }
     })
 }

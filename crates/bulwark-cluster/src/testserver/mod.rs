@@ -21,8 +21,8 @@ mod tls;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, RwLock};
 
 use serde_json::{Value, json};
 
@@ -226,6 +226,7 @@ pub struct TestServer {
     pub ca_pem: String,
     /// The bearer token the server accepts.
     pub token: String,
+    state: Arc<RwLock<Arc<api::State>>>,
     handle: axum_server::Handle<SocketAddr>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -239,11 +240,12 @@ impl TestServer {
         let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
         let addr = listener.local_addr()?;
         let handle = axum_server::Handle::new();
-        let state = Arc::new(api::State {
+        let state = Arc::new(RwLock::new(Arc::new(api::State {
             data,
             token: token.clone(),
             addr,
-        });
+        })));
+        let shared = state.clone();
         let (tx, rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
         let h = handle.clone();
         let cert = certs.server_pem.clone().into_bytes();
@@ -287,9 +289,24 @@ impl TestServer {
             addr,
             ca_pem: certs.ca_pem,
             token,
+            state: shared,
             handle,
             thread: Some(thread),
         })
+    }
+
+    /// Changes what the cluster serves from the next request on (a
+    /// namespace relabelled, an object deleted), as the real cluster
+    /// changes under a long-running client.
+    pub fn update(&self, f: impl FnOnce(&mut ClusterData)) {
+        let mut guard = self.state.write().unwrap_or_else(|e| e.into_inner());
+        let mut data = guard.data.clone();
+        f(&mut data);
+        *guard = Arc::new(api::State {
+            data,
+            token: guard.token.clone(),
+            addr: guard.addr,
+        });
     }
 
     pub fn url(&self) -> String {
