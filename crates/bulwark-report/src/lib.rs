@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 
 mod group;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod model;
@@ -29,6 +30,8 @@ pub enum Format {
     Junit,
     /// Prometheus text exposition: counts with bounded labels.
     Prometheus,
+    /// One self-contained HTML page (charts, filterable findings table).
+    Html,
 }
 
 /// What a renderer needs to know about where its output goes.
@@ -44,6 +47,8 @@ pub struct RenderOptions {
     /// relative; relative paths are taken as given. `None`: the working
     /// directory.
     pub base_dir: Option<PathBuf>,
+    /// The HTML report's sections that are not findings.
+    pub html: html::Extras,
 }
 
 impl Default for RenderOptions {
@@ -52,6 +57,7 @@ impl Default for RenderOptions {
             color: false,
             width: 80,
             base_dir: None,
+            html: html::Extras::default(),
         }
     }
 }
@@ -78,5 +84,6 @@ pub fn render_with(
         Format::Sarif => sarif::render(report, opts, out),
         Format::Junit => junit::render(report, out),
         Format::Prometheus => prometheus::render(report, out),
+        Format::Html => html::render_with(report, &opts.html, out),
     }
 }

@@ -305,9 +305,8 @@ fn analyze(a: AnalyzeArgs) -> Result<u8, String> {
                 catalog,
             };
             let opts = bulwark_report::RenderOptions {
-                color: false,
                 width: 100,
-                base_dir: None,
+                ..Default::default()
             };
             bulwark_report::sarif::render(&report, &opts, &mut out).map_err(|e| e.to_string())?;
         }

@@ -76,6 +76,8 @@ pub enum OutFormat {
     Sarif,
     Junit,
     Prometheus,
+    /// One self-contained HTML page; write it with -o report.html.
+    Html,
 }
 
 #[derive(clap::Args, Debug)]
@@ -231,6 +233,15 @@ pub fn run(cli: Cli) -> Result<u8, String> {
     }
 }
 
+/// What a scan of `paths` is called in a report title.
+fn subject_of(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn scan(a: ScanArgs) -> Result<u8, String> {
     let f = &a.filter;
     let mut settings = f.settings(&a.paths, a.fail_on)?;
@@ -242,18 +253,22 @@ fn scan(a: ScanArgs) -> Result<u8, String> {
         load.max_file_size = n;
     }
     load.follow_symlinks = a.follow_symlinks;
-    let pipeline::Scan { report, outcome } = pipeline::scan(&a.paths, &load, &settings);
-    let format = match a.format {
-        OutFormat::Table => Format::Table,
-        OutFormat::Json => Format::Json,
-        OutFormat::Sarif => Format::Sarif,
-        OutFormat::Junit => Format::Junit,
-        OutFormat::Prometheus => Format::Prometheus,
+    let pipeline::Scan {
+        report,
+        outcome,
+        contexts,
+    } = pipeline::scan(&a.paths, &load, &settings);
+    let format = crate::cluster_cmd::format_of(a.format);
+    let html = match format {
+        Format::Html => crate::html_extras::extras(&subject_of(&a.paths), &contexts),
+        _ => Default::default(),
     };
+    drop(contexts);
     let opts = bulwark_report::RenderOptions {
         // Colour only on a terminal, never under NO_COLOR (CLICOLOR_FORCE forces it).
         color: a.output.is_none()
             && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never,
+        html,
         ..Default::default()
     };
     // Streamed: a report of a million findings is never held as text.

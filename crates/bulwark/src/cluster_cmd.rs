@@ -269,20 +269,27 @@ fn report_of(c: Collection, settings: &pipeline::ScanSettings) -> pipeline::Scan
     pipeline::scan_inventory(Inventory::new(c.resources), summary, settings)
 }
 
-fn format_of(f: OutFormat) -> Format {
+pub fn format_of(f: OutFormat) -> Format {
     match f {
         OutFormat::Table => Format::Table,
         OutFormat::Json => Format::Json,
         OutFormat::Sarif => Format::Sarif,
         OutFormat::Junit => Format::Junit,
         OutFormat::Prometheus => Format::Prometheus,
+        OutFormat::Html => Format::Html,
     }
 }
 
-fn render(report: &Report, format: Format, color: bool) -> Result<Vec<u8>, String> {
+fn render(
+    report: &Report,
+    format: Format,
+    color: bool,
+    html: bulwark_report::html::Extras,
+) -> Result<Vec<u8>, String> {
     let mut buf = Vec::new();
     let opts = bulwark_report::RenderOptions {
         color,
+        html,
         ..Default::default()
     };
     bulwark_report::render_with(report, format, &opts, &mut buf).map_err(|e| e.to_string())?;
@@ -297,8 +304,13 @@ fn scan(a: ClusterScanArgs) -> Result<u8, String> {
         return Err("--snapshot holds one cluster: pass one --context".into());
     }
     let collected = collect_all(&a.connect)?;
-    if collected.len() > 1 && matches!(format, Format::Sarif | Format::Junit | Format::Prometheus) {
-        return Err("several clusters are reported as table or json; scan one context at a time for sarif, junit or prometheus".into());
+    if collected.len() > 1
+        && matches!(
+            format,
+            Format::Sarif | Format::Junit | Format::Prometheus | Format::Html
+        )
+    {
+        return Err("several clusters are reported as table or json; scan one context at a time for sarif, junit, prometheus or html".into());
     }
     let color = a.output.is_none()
         && anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never;
@@ -332,7 +344,16 @@ fn scan(a: ClusterScanArgs) -> Result<u8, String> {
         if let Some(p) = &a.snapshot {
             write_snapshot(&c, Some(p))?;
         }
-        let pipeline::Scan { report, outcome } = report_of(c, &settings);
+        let pipeline::Scan {
+            report,
+            outcome,
+            contexts,
+        } = report_of(c, &settings);
+        let html = match format {
+            Format::Html => crate::html_extras::extras(&format!("cluster {ctx}"), &contexts),
+            _ => Default::default(),
+        };
+        drop(contexts);
         crate::waivers::print_notices(&outcome);
         if f.show_suppressed {
             crate::waivers::print_suppressed(&outcome);
@@ -346,7 +367,7 @@ fn scan(a: ClusterScanArgs) -> Result<u8, String> {
         for fd in &report.findings {
             *totals.entry(fd.severity).or_insert(0) += 1;
         }
-        let bytes = render(&report, format, color)?;
+        let bytes = render(&report, format, color, html)?;
         if single {
             out = bytes;
         } else if matches!(format, Format::Json) {

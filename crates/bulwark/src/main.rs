@@ -32,6 +32,7 @@ mod cli;
 mod cluster_cmd;
 mod cves_cmd;
 mod explain;
+mod html_extras;
 mod netpol_cmd;
 mod node_cmd;
 mod out;

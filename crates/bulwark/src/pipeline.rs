@@ -152,6 +152,9 @@ pub struct Scan {
     pub report: Report,
     /// The filter's verdict; its `reported` findings moved into the report.
     pub outcome: Outcome,
+    /// The independent contexts the analyzers saw, for views that are not
+    /// findings (the HTML report's RBAC paths and reachability matrix).
+    pub contexts: Vec<Inventory>,
 }
 
 /// Loads `paths`, splits them into independent contexts, runs every
@@ -198,7 +201,12 @@ fn scan_contexts(
             a.analyze(inv, &mut findings);
         }
     }
-    let inv = Inventory::new(contexts.into_iter().flat_map(|i| i.resources).collect());
+    let sizes: Vec<usize> = contexts.iter().map(Inventory::len).collect();
+    // One inventory for the filter (annotations are looked up by object),
+    // cut back into the contexts afterwards: no object is copied.
+    let inv = Inventory {
+        resources: contexts.into_iter().flat_map(|i| i.resources).collect(),
+    };
     sort_findings(&mut findings);
     let mut outcome = settings.filter.apply(&inv, &catalog, findings);
     let findings = std::mem::take(&mut outcome.reported);
@@ -226,5 +234,16 @@ fn scan_contexts(
         findings,
         catalog,
     };
-    Scan { report, outcome }
+    let mut rest = inv.resources.into_iter();
+    let contexts = sizes
+        .into_iter()
+        .map(|n| Inventory {
+            resources: rest.by_ref().take(n).collect(),
+        })
+        .collect();
+    Scan {
+        report,
+        outcome,
+        contexts,
+    }
 }
