@@ -79,6 +79,9 @@ rules:
 - apiGroups: [""]
   resources: ["persistentvolumes"]
   verbs: ["create"]
+- apiGroups: [""]
+  resources: ["services/status"]
+  verbs: ["patch"]
 - apiGroups: ["apps"]
   resources: ["*"]
   verbs: ["*"]
@@ -109,7 +112,8 @@ fn each_permission_rule_points_at_its_rule_verbs() {
         ("rbac-webhook-config-write", 9),
         ("rbac-rbac-write", 10),
         ("rbac-persistentvolume-create", 11),
-        ("rbac-wildcard-verb", 12),
+        ("rbac-services-status-write", 12),
+        ("rbac-wildcard-verb", 13),
     ] {
         let path = format!("rules[{i}].verbs");
         assert!(
@@ -122,8 +126,8 @@ fn each_permission_rule_points_at_its_rule_verbs() {
         &f,
         "rbac-wildcard-resource",
         "ci",
-        "rules[12].resources",
-        42
+        "rules[13].resources",
+        45
     ));
     // configmaps read is fine; the bound role is not unused.
     assert!(

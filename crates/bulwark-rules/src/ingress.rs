@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::{Check, CheckFn, Emit};
 
 /// Checks of this family.
-pub static CHECKS: &[&Check] = &[&NO_TLS, &SNIPPETS];
+pub static CHECKS: &[&Check] = &[&NO_TLS, &SNIPPETS, &WEAK_TLS];
 
 /// Ingress in any API group that served it (`networking.k8s.io`, the
 /// removed `extensions/v1beta1`): the fields read here kept their shape.
@@ -163,6 +163,70 @@ fn check_snippets(res: &Resource, emit: &mut Emit<'_>) {
             format!(
                 "Ingress \"{}\" injects raw NGINX configuration through {key}",
                 res.id.name
+            ),
+        );
+    }
+}
+
+static WEAK_TLS_META: RuleMeta = RuleMeta {
+    id: "ingress-weak-tls-protocols",
+    title: "Ingress controller accepts old TLS versions",
+    severity: Severity::Medium,
+    category: "network",
+    description: "The NGINX ingress controllers read the protocols they accept from the \
+        `ssl-protocols` key of their ConfigMap (ingress-nginx's default is `TLSv1.2 TLSv1.3`). \
+        Adding `TLSv1` or `TLSv1.1` (deprecated by RFC 8996, broken by BEAST/POODLE-class \
+        attacks and weak ciphers), let alone `SSLv3` or `SSLv2`, lets an attacker on the path \
+        downgrade every Ingress of the controller, not one application. PCI DSS forbids them \
+        for cardholder data.",
+    remediation: "Accept TLS 1.2 and 1.3 only (or leave the key out for the default):\n\
+        ```yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ingress-nginx-controller\n  namespace: ingress-nginx\ndata:\n  ssl-protocols: \"TLSv1.2 TLSv1.3\"\n```",
+    references: &[
+        "https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/configmap/#ssl-protocols",
+        "https://www.rfc-editor.org/rfc/rfc8996",
+    ],
+    mappings: Mappings {
+        cis: &[],
+        nsa: &["Network separation and hardening"],
+        mitre: &["T1557"],
+        pss: &[],
+        pci_dss: &["4.2.1"],
+        soc2: &["CC6.7"],
+        iso27001: &["A.8.24"],
+        hipaa: &["164.312(e)(1)"],
+    },
+};
+
+pub static WEAK_TLS: Check = Check {
+    meta: &WEAK_TLS_META,
+    run: CheckFn::Object(check_weak_tls),
+};
+
+/// Protocol names nginx accepts that are older than TLS 1.2.
+const WEAK_PROTOCOLS: &[&str] = &["SSLv2", "SSLv3", "TLSv1", "TLSv1.1"];
+
+fn check_weak_tls(res: &Resource, emit: &mut Emit<'_>) {
+    if res.kind() != "ConfigMap" || res.group() != "" {
+        return;
+    }
+    let Some(v) = res
+        .value
+        .pointer("/data/ssl-protocols")
+        .and_then(|v| v.as_str())
+    else {
+        return;
+    };
+    let weak: Vec<&str> = v
+        .split_whitespace()
+        .filter(|p| WEAK_PROTOCOLS.contains(p))
+        .collect();
+    if !weak.is_empty() {
+        emit.at(
+            FieldPath::parse("data").key("ssl-protocols"),
+            format!(
+                "ConfigMap \"{}\" lets the ingress controller accept {}",
+                res.id.name,
+                weak.join(", ")
             ),
         );
     }

@@ -10,6 +10,7 @@ pub mod deprecated;
 pub mod duplicates;
 pub mod images;
 pub mod ingress;
+pub mod mesh;
 pub mod namespaces;
 pub mod quotas;
 pub mod secrets;
@@ -34,6 +35,7 @@ pub fn checks() -> Vec<&'static Check> {
     v.extend(namespaces::CHECKS);
     v.extend(services::CHECKS);
     v.extend(ingress::CHECKS);
+    v.extend(mesh::CHECKS);
     v.extend(deprecated::CHECKS);
     v.extend(admission::CHECKS);
     v.extend(quotas::CHECKS);

@@ -1,5 +1,5 @@
-//! Rules on namespaces: workloads in `default`, Namespaces without Pod
-//! Security Admission enforcement.
+//! Rules on namespaces: workloads and other objects in `default`,
+//! Namespaces without Pod Security Admission enforcement.
 
 use bulwark_core::pod::is_workload;
 use bulwark_core::{FieldPath, Mappings, Resource, RuleMeta, Severity};
@@ -7,7 +7,7 @@ use bulwark_core::{FieldPath, Mappings, Resource, RuleMeta, Severity};
 use crate::{Check, CheckFn, Emit};
 
 /// Checks of this family.
-pub static CHECKS: &[&Check] = &[&DEFAULT_NAMESPACE, &NAMESPACE_PSS];
+pub static CHECKS: &[&Check] = &[&DEFAULT_NAMESPACE, &OBJECT_DEFAULT_NAMESPACE, &NAMESPACE_PSS];
 
 static DEFAULT_META: RuleMeta = RuleMeta {
     id: "workload-in-default-namespace",
@@ -52,6 +52,66 @@ fn check_default_namespace(res: &Resource, emit: &mut Emit<'_>) {
             ),
         );
     }
+}
+
+static OBJECT_DEFAULT_META: RuleMeta = RuleMeta {
+    id: "object-in-default-namespace",
+    title: "Object in the default namespace",
+    severity: Severity::Low,
+    category: "namespaces",
+    description: "Services, ConfigMaps, Secrets, roles and bindings, Ingresses, policies and \
+        every other namespaced object placed explicitly in `default` share the boundary of \
+        everything else that landed there: a RoleBinding in `default` grants over all of it, a \
+        Secret there is readable by whatever reads `default`'s Secrets. Workloads are reported \
+        by `workload-in-default-namespace`; the objects the API server itself keeps in \
+        `default` (Service `kubernetes`, ServiceAccount `default`, ConfigMap \
+        `kube-root-ca.crt`, and their Endpoints) are not reported.",
+    remediation: "Move the object into the application's namespace:\n\
+        ```yaml\nmetadata:\n  name: api-config\n  namespace: shop\n```",
+    references: &["https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/"],
+    mappings: Mappings {
+        cis: &["5.6.4"],
+        nsa: &["Network separation and hardening: Namespaces"],
+        mitre: &[],
+        pss: &[],
+        pci_dss: &["1.2.1"],
+        soc2: &["CC6.1"],
+        iso27001: &["A.8.22"],
+        hipaa: &[],
+    },
+};
+
+pub static OBJECT_DEFAULT_NAMESPACE: Check = Check {
+    meta: &OBJECT_DEFAULT_META,
+    run: CheckFn::Object(check_object_default_namespace),
+};
+
+/// What the control plane creates in `default` by itself.
+fn is_platform_object(res: &Resource) -> bool {
+    matches!(
+        (res.kind(), res.id.name.as_str()),
+        ("Service" | "Endpoints" | "EndpointSlice", "kubernetes")
+            | ("ServiceAccount", "default")
+            | ("ConfigMap", "kube-root-ca.crt")
+    )
+}
+
+fn check_object_default_namespace(res: &Resource, emit: &mut Emit<'_>) {
+    if res.namespace() != Some("default")
+        || is_workload(res)
+        || is_platform_object(res)
+        || matches!(res.kind(), "Event" | "Lease")
+    {
+        return;
+    }
+    emit.at(
+        FieldPath::parse("metadata.namespace"),
+        format!(
+            "{} \"{}\" is placed in the default namespace",
+            res.kind(),
+            res.id.name
+        ),
+    );
 }
 
 const ENFORCE: &str = "pod-security.kubernetes.io/enforce";

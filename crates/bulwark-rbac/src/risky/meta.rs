@@ -204,6 +204,21 @@ pub static CSR_APPROVE: RuleMeta = meta(
     &["T1649"],
 );
 
+pub static SERVICES_STATUS: RuleMeta = meta(
+    "rbac-services-status-write",
+    "Role writes services/status",
+    Severity::Medium,
+    "Whoever can patch `services/status` can set a LoadBalancer Service's \
+     `status.loadBalancer.ingress` IP, and kube-proxy then routes traffic for that IP, from \
+     every pod and node, to the Service (CVE-2020-8554, unfixed in Kubernetes itself): \
+     traffic meant for an outside address, or for another Service, is intercepted. Only the \
+     cloud controller (or MetalLB and the like) needs this.",
+    "Leave `services/status` to the load-balancer controller; deny the rest with the \
+     DenyServiceExternalIPs admission plugin or a policy on status changes:\n```yaml\nresources: [\"services\"]\nverbs: [\"get\", \"list\", \"watch\"]\n```",
+    &[],
+    &["T1557"],
+);
+
 pub static WEBHOOK_CONFIG: RuleMeta = meta(
     "rbac-webhook-config-write",
     "Role writes admission webhook configurations",
@@ -298,6 +313,7 @@ pub static ALL: &[&RuleMeta] = &[
     &NODES_PROXY,
     &NODE_UPDATE,
     &CSR_APPROVE,
+    &SERVICES_STATUS,
     &WEBHOOK_CONFIG,
     &RBAC_WRITE,
     &PV_CREATE,

@@ -116,6 +116,12 @@ static ASKS: &[Ask] = &[
         scope: Scope::Anywhere,
     },
     Ask {
+        meta: &meta::SERVICES_STATUS,
+        verbs: &["update", "patch"],
+        resources: &[("", "services/status")],
+        scope: Scope::Anywhere,
+    },
+    Ask {
         meta: &meta::WEBHOOK_CONFIG,
         verbs: WRITE,
         resources: &[

@@ -1,6 +1,8 @@
-//! Rules on container images: mutable tags, digests, pull policy. They run
+//! Rules on container images: mutable tags, digests, pull policy, risky
+//! add-ons. They run
 //! on every container, init container and ephemeral container.
 
+pub mod addons;
 pub mod reference;
 
 use bulwark_core::{ContainerView, FieldPath, Mappings, RuleMeta, Severity};
@@ -9,7 +11,12 @@ use crate::{Check, CheckFn, Emit};
 use reference::ImageRef;
 
 /// Checks of this family.
-pub static CHECKS: &[&Check] = &[&IMAGE_TAG_LATEST, &IMAGE_NOT_PINNED, &PULL_POLICY];
+pub static CHECKS: &[&Check] = &[
+    &IMAGE_TAG_LATEST,
+    &IMAGE_NOT_PINNED,
+    &PULL_POLICY,
+    &addons::RISKY_ADDON,
+];
 
 const REFERENCES: &[&str] = &[
     "https://kubernetes.io/docs/concepts/containers/images/#image-names",
