@@ -157,6 +157,12 @@ pub const KINDS: &[Kind] = &[
         "AuthorizationPolicy",
         "authorizationpolicies",
     ),
+    crd(
+        "networking.istio.io",
+        "v1",
+        "DestinationRule",
+        "destinationrules",
+    ),
     k("", "v1", "Pod", "pods", true),
 ];
 
@@ -177,6 +183,8 @@ pub fn dependent_categories(kind: &str) -> &'static [&'static str] {
         "control-plane",
         // component images (kube-proxy, ingress-nginx, static pods)
         "versions",
+        // Linkerd's proxy annotations on pod templates
+        "service-mesh",
     ];
     match kind {
         "Pod" | "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet" | "Job" | "CronJob" => {
@@ -186,7 +194,10 @@ pub fn dependent_categories(kind: &str) -> &'static [&'static str] {
         "ServiceAccount" => &["rbac", "service-accounts"],
         "Namespace" => &["namespaces", "pod-security-standards", "network"],
         "NetworkPolicy" | "Service" | "Ingress" => &["network"],
-        "ConfigMap" | "Secret" => &["secrets"],
+        // ingress controllers' TLS settings live in a ConfigMap
+        "ConfigMap" => &["secrets", "network"],
+        "Secret" => &["secrets"],
+        "PeerAuthentication" | "AuthorizationPolicy" | "DestinationRule" => &["service-mesh"],
         // namespace-without-resource-quota / -limit-range are "namespaces".
         "ResourceQuota" | "LimitRange" => &["namespaces", "resources"],
         // kubeletVersion and kubeProxyVersion are in the Node's status.

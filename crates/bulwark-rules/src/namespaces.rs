@@ -7,7 +7,11 @@ use bulwark_core::{FieldPath, Mappings, Resource, RuleMeta, Severity};
 use crate::{Check, CheckFn, Emit};
 
 /// Checks of this family.
-pub static CHECKS: &[&Check] = &[&DEFAULT_NAMESPACE, &OBJECT_DEFAULT_NAMESPACE, &NAMESPACE_PSS];
+pub static CHECKS: &[&Check] = &[
+    &DEFAULT_NAMESPACE,
+    &OBJECT_DEFAULT_NAMESPACE,
+    &NAMESPACE_PSS,
+];
 
 static DEFAULT_META: RuleMeta = RuleMeta {
     id: "workload-in-default-namespace",

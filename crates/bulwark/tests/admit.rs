@@ -246,6 +246,25 @@ fn webhook_and_scan_agree_on_the_pod_security_fixtures() {
     assert!(denied > 1000, "{denied}");
 }
 
+/// Kinds of the examples and fixtures that no namespace holds.
+const CLUSTER_SCOPED: &[&str] = &[
+    "Namespace",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "PodSecurityPolicy",
+    "CustomResourceDefinition",
+    "PersistentVolume",
+    "StorageClass",
+    "IngressClass",
+    "RuntimeClass",
+    "PriorityClass",
+    "Node",
+];
+
 /// Scans each object alone and reviews it; asserts both name the same
 /// (rule, path) findings and that the verdict follows from them. Returns
 /// how many were denied.
@@ -258,7 +277,13 @@ fn agree(objs: Vec<Value>) -> usize {
         let sub = dir.path().join(format!("{n:05}"));
         std::fs::create_dir(&sub).unwrap();
         std::fs::write(sub.join("object.json"), obj.to_string()).unwrap();
-        reviews.push(review_of(&format!("u{n}"), &obj, "default"));
+        // The API server sends no namespace for a cluster-scoped object.
+        let ns = if CLUSTER_SCOPED.contains(&obj["kind"].as_str().unwrap_or("")) {
+            ""
+        } else {
+            "default"
+        };
+        reviews.push(review_of(&format!("u{n}"), &obj, ns));
     }
     let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
         .args([

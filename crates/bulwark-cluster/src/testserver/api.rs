@@ -232,6 +232,7 @@ pub const RESOURCES: &[ServedResource] = &[
     ),
     served!(crd "security.istio.io", "v1", "AuthorizationPolicy", "authorizationpolicies", "authorizationpolicy"),
     served!(crd "security.istio.io", "v1", "PeerAuthentication", "peerauthentications", "peerauthentication"),
+    served!(crd "networking.istio.io", "v1", "DestinationRule", "destinationrules", "destinationrule"),
 ];
 
 pub struct State {
