@@ -1,0 +1,266 @@
+//! Scores: per control, how many of the objects its rules evaluate pass.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use bulwark_core::{Finding, ObjectRef, Resource};
+use serde::Serialize;
+
+use crate::framework::{Control, Framework};
+use crate::scope::{Facts, Scopes, Selector};
+
+/// Where a control stands after a scan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Every evaluated object passed.
+    Pass,
+    /// At least one evaluated object has a finding of the control's rules.
+    Fail,
+    /// The control's rules ran but no object they look at was scanned, or
+    /// none of its rules ran (deselected): never counted as a pass.
+    NotEvaluated,
+    /// No rule implements the control.
+    NotImplemented,
+    /// The framework leaves it to a person's judgement.
+    Manual,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::NotEvaluated => "not-evaluated",
+            Status::NotImplemented => "not-implemented",
+            Status::Manual => "manual",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One control's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct ControlScore {
+    pub id: String,
+    pub title: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
+    pub status: Status,
+    /// Objects the control's rules looked at (those with a finding always count).
+    pub evaluated: usize,
+    /// Evaluated objects with no finding of the control's rules.
+    pub passed: usize,
+    /// `passed / evaluated` in percent; `None` unless pass or fail.
+    pub score: Option<f64>,
+    /// Rules that implement the control (as the framework file lists them).
+    pub rules: Vec<String>,
+    /// Rules with a finding on an evaluated object, sorted.
+    pub failing_rules: Vec<String>,
+}
+
+/// How many controls of a framework are in each state.
+#[derive(Clone, Copy, Debug, Default, Serialize)]
+pub struct Counts {
+    pub controls: usize,
+    pub pass: usize,
+    pub fail: usize,
+    pub not_evaluated: usize,
+    pub not_implemented: usize,
+    pub manual: usize,
+}
+
+/// One framework's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct FrameworkScore {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    pub source: String,
+    /// Mean of the scores of the controls that passed or failed, in
+    /// percent; `None` when no control was evaluated.
+    pub score: Option<f64>,
+    pub counts: Counts,
+    pub controls: Vec<ControlScore>,
+}
+
+/// An object as findings name it: its reference and its file.
+type Key = (ObjectRef, Option<String>);
+
+/// Scores `frameworks` over a scan.
+///
+/// `objects` are every object the scan analysed (all contexts), `findings`
+/// the final ones (after the filter), `ran` says whether a rule ran and was
+/// selected, so that a deselected rule's silence is not read as a pass.
+pub fn score<'f, 'o>(
+    frameworks: impl IntoIterator<Item = &'f Framework>,
+    scopes: &Scopes,
+    objects: impl IntoIterator<Item = &'o Resource>,
+    findings: &[Finding],
+    ran: &dyn Fn(&str) -> bool,
+) -> Vec<FrameworkScore> {
+    let frameworks: Vec<&Framework> = frameworks.into_iter().collect();
+    // Only the rules some control names matter.
+    let wanted: HashSet<&str> = frameworks
+        .iter()
+        .flat_map(|f| &f.controls)
+        .flat_map(|c| &c.rules)
+        .map(String::as_str)
+        .filter(|r| ran(r))
+        .collect();
+    let mut failing: HashMap<&str, HashSet<Key>> = HashMap::new();
+    for f in findings {
+        if wanted.contains(f.rule_id.as_ref()) {
+            let key = (
+                f.object.clone(),
+                f.location.as_ref().map(|l| l.file.clone()),
+            );
+            failing.entry(f.rule_id.as_ref()).or_default().insert(key);
+        }
+    }
+    let with_findings: HashSet<&Key> = failing.values().flatten().collect();
+
+    // Objects grouped by what the selectors see: a handful of groups for
+    // any number of objects.
+    let mut groups: Vec<(Facts, usize)> = Vec::new();
+    let mut group_of: HashMap<Facts, usize> = HashMap::new();
+    let mut failing_group: HashMap<Key, usize> = HashMap::new();
+    let mut seen: HashSet<Key> = HashSet::new();
+    for res in objects {
+        let key = (
+            res.id.clone(),
+            res.origin.file.as_deref().map(str::to_string),
+        );
+        if !seen.insert(key.clone()) {
+            continue; // the same object twice in one file counts once
+        }
+        let facts = scopes.facts(res);
+        let g = *group_of.entry(facts.clone()).or_insert_with(|| {
+            groups.push((facts, 0));
+            groups.len() - 1
+        });
+        groups[g].1 += 1;
+        if with_findings.contains(&key) {
+            failing_group.insert(key, g);
+        }
+    }
+
+    frameworks
+        .iter()
+        .map(|fw| {
+            let controls: Vec<ControlScore> = fw
+                .controls
+                .iter()
+                .map(|c| control(c, scopes, &groups, &failing, &failing_group, ran))
+                .collect();
+            let mut counts = Counts {
+                controls: controls.len(),
+                ..Counts::default()
+            };
+            let mut sum = 0.0;
+            let mut n = 0usize;
+            for c in &controls {
+                match c.status {
+                    Status::Pass => counts.pass += 1,
+                    Status::Fail => counts.fail += 1,
+                    Status::NotEvaluated => counts.not_evaluated += 1,
+                    Status::NotImplemented => counts.not_implemented += 1,
+                    Status::Manual => counts.manual += 1,
+                }
+                if let Some(s) = c.score {
+                    sum += s;
+                    n += 1;
+                }
+            }
+            FrameworkScore {
+                id: fw.id.clone(),
+                name: fw.name.clone(),
+                version: fw.version.clone(),
+                source: fw.source.clone(),
+                score: (n > 0).then(|| round(sum / n as f64)),
+                counts,
+                controls,
+            }
+        })
+        .collect()
+}
+
+/// Percent to one hundredth, so outputs and gates see the same number.
+fn round(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn control(
+    c: &Control,
+    scopes: &Scopes,
+    groups: &[(Facts, usize)],
+    failing: &HashMap<&str, HashSet<Key>>,
+    failing_group: &HashMap<Key, usize>,
+    ran: &dyn Fn(&str) -> bool,
+) -> ControlScore {
+    let mut out = ControlScore {
+        id: c.id.clone(),
+        title: c.title.clone(),
+        section: c.section.clone(),
+        status: Status::NotEvaluated,
+        evaluated: 0,
+        passed: 0,
+        score: None,
+        rules: c.rules.clone(),
+        failing_rules: Vec::new(),
+    };
+    if c.manual {
+        out.status = Status::Manual;
+        return out;
+    }
+    if c.rules.is_empty() {
+        out.status = Status::NotImplemented;
+        return out;
+    }
+    let rules: Vec<&str> = c
+        .rules
+        .iter()
+        .map(String::as_str)
+        .filter(|r| ran(r))
+        .collect();
+    let selectors: BTreeSet<&Selector> = rules.iter().flat_map(|r| scopes.of(r)).collect();
+    let in_scope = |f: &Facts| selectors.iter().any(|s| f.matches(s));
+    let in_scope_groups: Vec<bool> = groups.iter().map(|(f, _)| in_scope(f)).collect();
+    let mut evaluated: usize = groups
+        .iter()
+        .zip(&in_scope_groups)
+        .filter(|(_, s)| **s)
+        .map(|((_, n), _)| n)
+        .sum();
+    let mut failed: HashSet<&Key> = HashSet::new();
+    for r in &rules {
+        if let Some(keys) = failing.get(r) {
+            if !keys.is_empty() {
+                out.failing_rules.push((*r).to_string());
+            }
+            failed.extend(keys);
+        }
+    }
+    // An object with a finding was evaluated, whatever the scope says (and
+    // a finding on an object the scan did not list still counts).
+    evaluated += failed
+        .iter()
+        .filter(|k| !failing_group.get(**k).is_some_and(|g| in_scope_groups[*g]))
+        .count();
+    out.failing_rules.sort();
+    out.evaluated = evaluated;
+    out.passed = evaluated - failed.len();
+    if evaluated > 0 {
+        out.status = if failed.is_empty() {
+            Status::Pass
+        } else {
+            Status::Fail
+        };
+        out.score = Some(round(out.passed as f64 * 100.0 / evaluated as f64));
+    }
+    out
+}
