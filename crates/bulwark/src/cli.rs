@@ -56,6 +56,9 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::audit_cmd::AuditCommand,
     },
+    /// Compliance framework scores (CIS, NSA-CISA, MITRE ATT&CK, PSS, PCI
+    /// DSS, SOC 2, ISO 27001, HIPAA) of a scan, per control, with CI gates.
+    Compliance(crate::compliance_cmd::ComplianceArgs),
     /// Admission webhook: enforce at admission what `scan` reports.
     Admit {
         #[command(subcommand)]
@@ -202,6 +205,7 @@ pub fn run(cli: Cli) -> Result<u8, String> {
         Command::Cves(a) => crate::cves_cmd::run(a),
         Command::Audit { command } => crate::audit_cmd::run(command),
         Command::Admit { command } => crate::admit_cmd::run(command),
+        Command::Compliance(a) => crate::compliance_cmd::run(a),
         Command::Rules { format } => {
             let cat = pipeline::catalog();
             match format {

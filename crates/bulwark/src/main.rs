@@ -24,6 +24,7 @@ mod admit_cmd;
 mod audit_cmd;
 mod cli;
 mod cluster_cmd;
+mod compliance_cmd;
 mod cves_cmd;
 mod explain;
 mod netpol_cmd;

@@ -1,0 +1,321 @@
+//! `bulwark compliance`: a scan scored against compliance frameworks, per
+//! control and per framework, with CI gates. The scan is `pipeline::scan`;
+//! the scores are `bulwark_compliance::score`; this file only wires and prints.
+
+use std::path::PathBuf;
+
+use bulwark_compliance::{ControlScore, Framework, FrameworkScore, Status};
+use bulwark_load::LoadOptions;
+use clap::ValueEnum;
+use serde_json::json;
+
+use crate::cli::FilterArgs;
+use crate::pipeline;
+
+#[derive(clap::Args, Debug)]
+pub struct ComplianceArgs {
+    /// Files, directories or - (stdin).
+    #[arg(required_unless_present = "list")]
+    pub paths: Vec<PathBuf>,
+    /// Score only this framework (repeatable, or comma-separated; default:
+    /// all). `--list` shows the ids.
+    #[arg(long = "framework", value_name = "ID", value_delimiter = ',')]
+    pub frameworks: Vec<String>,
+    /// List the shipped frameworks with their version and source.
+    #[arg(long)]
+    pub list: bool,
+    #[arg(long, short, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Exit 1 when a scored framework's score (percent) is below N.
+    #[arg(long, value_name = "N")]
+    pub fail_on_score: Option<f64>,
+    /// Exit 1 when this control fails: `FRAMEWORK:ID` (`cis:5.2.2`), or an
+    /// ID that names one control of the scored frameworks (repeatable).
+    #[arg(long = "fail-on-control", value_name = "ID")]
+    pub fail_on_controls: Vec<String>,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// As for `scan`: how the inputs are split into independent apps.
+    #[arg(long, value_name = "MODE")]
+    pub context: Option<bulwark_load::contexts::ContextMode>,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+}
+
+pub fn run(a: ComplianceArgs) -> Result<u8, String> {
+    let frameworks = select(&a.frameworks)?;
+    if a.list {
+        return list(&frameworks, a.format);
+    }
+    if let Some(n) = a.fail_on_score
+        && !(0.0..=100.0).contains(&n)
+    {
+        return Err(format!(
+            "--fail-on-score {n}: expected a percentage, 0 to 100"
+        ));
+    }
+    let gates: Vec<(&str, &str)> = a
+        .fail_on_controls
+        .iter()
+        .map(|g| control_gate(g, &frameworks))
+        .collect::<Result<_, _>>()?;
+
+    let f = &a.filter;
+    let mut settings = f.settings(&a.paths, None)?;
+    if let Some(m) = a.context {
+        settings.context = m;
+    }
+    settings.compliance = frameworks;
+    let pipeline::Scan { report, outcome } =
+        pipeline::scan(&a.paths, &LoadOptions::default(), &settings);
+    crate::waivers::print_notices(&outcome);
+    if f.show_suppressed {
+        crate::waivers::print_suppressed(&outcome);
+    }
+    if let Some(p) = &f.write_baseline {
+        crate::waivers::write_baseline(&outcome, p)?;
+    }
+    match a.format {
+        Format::Json => {
+            let doc = json!({
+                "tool": report.tool,
+                "summary": {
+                    "files": report.summary.files,
+                    "objects": report.summary.objects,
+                    "skipped": report.summary.skipped,
+                    "errors": report.summary.errors,
+                    "suppressed": report.summary.suppressed,
+                },
+                "frameworks": report.compliance,
+            });
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?
+            );
+        }
+        Format::Table => table(&report.compliance)?,
+    }
+    for e in &report.summary.errors {
+        anstream::eprintln!("bulwark: {e} (not evaluated)");
+    }
+
+    // 2 wins over 1: scores over inputs that could not all be read are not
+    // the scores of those inputs.
+    if !report.summary.errors.is_empty() {
+        return Ok(2);
+    }
+    let mut failed = false;
+    if let Some(min) = a.fail_on_score {
+        for fw in &report.compliance {
+            match fw.score {
+                Some(s) if s < min => {
+                    anstream::eprintln!("bulwark: {} score {s:.2}% is below {min}%", fw.id);
+                    failed = true;
+                }
+                Some(_) => {}
+                None => anstream::eprintln!(
+                    "bulwark: warning: {}: no control was evaluated, no score to gate on",
+                    fw.id
+                ),
+            }
+        }
+    }
+    for (fw_id, control_id) in gates {
+        let Some(c) = report
+            .compliance
+            .iter()
+            .filter(|f| f.id == fw_id)
+            .flat_map(|f| &f.controls)
+            .find(|c| c.id == control_id)
+        else {
+            continue;
+        };
+        match c.status {
+            Status::Fail => {
+                anstream::eprintln!(
+                    "bulwark: control {fw_id}:{control_id} fails ({}/{} objects pass; {})",
+                    c.passed,
+                    c.evaluated,
+                    c.failing_rules.join(", ")
+                );
+                failed = true;
+            }
+            Status::Pass => {}
+            s => anstream::eprintln!(
+                "bulwark: warning: control {fw_id}:{control_id} is {s}, not a pass"
+            ),
+        }
+    }
+    Ok(u8::from(failed))
+}
+
+/// The frameworks `--framework` names (all when none), or a usage error.
+fn select(ids: &[String]) -> Result<Vec<&'static Framework>, String> {
+    let all = bulwark_compliance::builtin();
+    if ids.is_empty() {
+        return Ok(all.iter().collect());
+    }
+    let mut out: Vec<&'static Framework> = Vec::new();
+    for id in ids {
+        let f = bulwark_compliance::find(id).ok_or_else(|| {
+            let known: Vec<&str> = all.iter().map(|f| f.id.as_str()).collect();
+            format!("unknown framework '{id}' (known: {})", known.join(", "))
+        })?;
+        if !out.iter().any(|o| o.id == f.id) {
+            out.push(f);
+        }
+    }
+    Ok(out)
+}
+
+/// Resolves a `--fail-on-control` argument to (framework id, control id).
+/// Control ids repeat across frameworks (CIS and PCI DSS both have 1.2.1),
+/// so a bare id must name exactly one control of the scored frameworks.
+fn control_gate<'a>(
+    arg: &'a str,
+    frameworks: &[&'a Framework],
+) -> Result<(&'a str, &'a str), String> {
+    if let Some((fw, id)) = arg.split_once(':')
+        && let Some(f) = frameworks.iter().find(|f| f.id == fw)
+    {
+        let id = id.trim_start();
+        return f
+            .controls
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| (f.id.as_str(), c.id.as_str()))
+            .ok_or_else(|| format!("--fail-on-control {arg}: {fw} has no control '{id}'"));
+    }
+    let hits: Vec<(&str, &str)> = frameworks
+        .iter()
+        .flat_map(|f| {
+            f.controls
+                .iter()
+                .filter(|c| c.id == arg)
+                .map(|c| (f.id.as_str(), c.id.as_str()))
+        })
+        .collect();
+    match hits.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(format!(
+            "--fail-on-control {arg}: no scored framework has this control"
+        )),
+        _ => {
+            let names: Vec<String> = hits.iter().map(|(f, c)| format!("{f}:{c}")).collect();
+            Err(format!(
+                "--fail-on-control {arg}: ambiguous, say which: {}",
+                names.join(", ")
+            ))
+        }
+    }
+}
+
+fn list(frameworks: &[&Framework], format: Format) -> Result<u8, String> {
+    match format {
+        Format::Json => {
+            let v: Vec<_> = frameworks
+                .iter()
+                .map(|f| {
+                    json!({
+                        "id": f.id,
+                        "name": f.name,
+                        "version": f.version,
+                        "source": f.source,
+                        "controls": f.controls.len(),
+                    })
+                })
+                .collect();
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&v).map_err(|e| e.to_string())?
+            );
+        }
+        Format::Table => {
+            outln!(
+                "{:<9} {:<22} {:>8}  NAME / SOURCE",
+                "ID",
+                "VERSION",
+                "CONTROLS"
+            );
+            for f in frameworks {
+                outln!(
+                    "{:<9} {:<22} {:>8}  {}",
+                    f.id,
+                    f.version,
+                    f.controls.len(),
+                    f.name
+                );
+                outln!("{:<42}{}", "", f.source);
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn percent(s: Option<f64>) -> String {
+    s.map_or_else(|| "n/a".to_string(), |s| format!("{s:.2}%"))
+}
+
+fn table(scores: &[FrameworkScore]) -> Result<(), String> {
+    for fw in scores {
+        outln!("{} {} ({})", fw.name, fw.version, fw.id);
+        outln!(
+            "  {:<14} {:<15} {:>9}  TITLE",
+            "CONTROL",
+            "STATUS",
+            "PASSED"
+        );
+        for c in &fw.controls {
+            control_row(c)?;
+        }
+        outln!();
+    }
+    outln!(
+        "{:<9} {:>8}  {:>4} {:>4} {:>13} {:>15} {:>6}",
+        "FRAMEWORK",
+        "SCORE",
+        "PASS",
+        "FAIL",
+        "NOT-EVALUATED",
+        "NOT-IMPLEMENTED",
+        "MANUAL"
+    );
+    for fw in scores {
+        let n = &fw.counts;
+        outln!(
+            "{:<9} {:>8}  {:>4} {:>4} {:>13} {:>15} {:>6}",
+            fw.id,
+            percent(fw.score),
+            n.pass,
+            n.fail,
+            n.not_evaluated,
+            n.not_implemented,
+            n.manual
+        );
+    }
+    Ok(())
+}
+
+fn control_row(c: &ControlScore) -> Result<(), String> {
+    let passed = match c.status {
+        Status::Pass | Status::Fail | Status::NotEvaluated => {
+            format!("{}/{}", c.passed, c.evaluated)
+        }
+        Status::NotImplemented | Status::Manual => "-".to_string(),
+    };
+    // NSA ids are long section names: they get a line of their own.
+    if c.id.chars().count() > 14 {
+        outln!("  {}", c.id);
+        outln!("  {:<14} {:<15} {:>9}  {}", "", c.status, passed, c.title);
+    } else {
+        outln!("  {:<14} {:<15} {:>9}  {}", c.id, c.status, passed, c.title);
+    }
+    if !c.failing_rules.is_empty() {
+        outln!("  {:<41}failing: {}", "", c.failing_rules.join(", "));
+    }
+    Ok(())
+}
