@@ -126,6 +126,12 @@ impl Scopes {
         self.by_rule.keys().map(String::as_str)
     }
 
+    /// Whether `rule` evaluates `res` by its scope.
+    pub fn covers(&self, rule: &str, res: &Resource) -> bool {
+        let facts = self.facts(res);
+        self.of(rule).iter().any(|s| facts.matches(s))
+    }
+
     pub(crate) fn facts(&self, res: &Resource) -> Facts {
         Facts {
             pod: PodView::of(res).is_some(),

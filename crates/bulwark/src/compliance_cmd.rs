@@ -319,3 +319,172 @@ fn control_row(c: &ControlScore) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The framework files and the rules' `RuleMeta::mappings` say the same
+/// thing from both ends; these tests keep them equal (the catalog lives in
+/// this crate, so the test does too).
+#[cfg(test)]
+mod sync_tests {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::path::{Path, PathBuf};
+
+    use bulwark_core::{Inventory, Mappings};
+    use bulwark_load::LoadOptions;
+    use bulwark_load::contexts::ContextMode;
+
+    use crate::pipeline;
+
+    /// A rule's ids for the framework with this file id.
+    fn ids(m: &Mappings, framework: &str) -> &'static [&'static str] {
+        match framework {
+            "cis" => m.cis,
+            "nsa" => m.nsa,
+            "mitre" => m.mitre,
+            "pss" => m.pss,
+            "pci-dss" => m.pci_dss,
+            "soc2" => m.soc2,
+            "iso27001" => m.iso27001,
+            "hipaa" => m.hipaa,
+            other => panic!("framework {other} has no RuleMeta mapping field"),
+        }
+    }
+
+    #[test]
+    fn framework_files_and_rule_mappings_agree_in_both_directions() {
+        let catalog = pipeline::catalog();
+        let mut problems = Vec::new();
+        for fw in bulwark_compliance::builtin() {
+            let file: BTreeMap<&str, BTreeSet<&str>> = fw
+                .controls
+                .iter()
+                .map(|c| (c.id.as_str(), c.rules.iter().map(String::as_str).collect()))
+                .collect();
+            let mut from_rules: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+            for r in catalog.iter() {
+                for id in ids(&r.mappings, &fw.id) {
+                    if !file.contains_key(id) {
+                        problems.push(format!(
+                            "rule {} maps to {}:{id}, which the framework file does not have",
+                            r.id, fw.id
+                        ));
+                    }
+                    from_rules.entry(id).or_default().insert(r.id);
+                }
+            }
+            for (control, rules) in &file {
+                for rule in rules {
+                    if catalog.get(rule).is_none() {
+                        problems.push(format!(
+                            "{}:{control} names rule {rule}, which does not exist",
+                            fw.id
+                        ));
+                    }
+                }
+                let mapped = from_rules.get(control).cloned().unwrap_or_default();
+                for r in rules.difference(&mapped) {
+                    if catalog.get(r).is_some() {
+                        problems.push(format!(
+                            "{}:{control} names {r}, whose mappings do not name the control",
+                            fw.id
+                        ));
+                    }
+                }
+                for r in mapped.difference(rules) {
+                    problems.push(format!(
+                        "{r} maps to {}:{control}, which does not list it",
+                        fw.id
+                    ));
+                }
+            }
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn every_rule_has_a_scope_and_every_scope_names_a_rule() {
+        let catalog = pipeline::catalog();
+        let scopes = pipeline::compliance_scopes();
+        let missing: Vec<&str> = catalog
+            .iter()
+            .map(|r| r.id)
+            .filter(|id| scopes.of(id).is_empty())
+            .collect();
+        assert!(missing.is_empty(), "rules with no scope: {missing:?}");
+        let unknown: Vec<&str> = scopes
+            .rules()
+            .filter(|r| catalog.get(r).is_none())
+            .collect();
+        assert!(unknown.is_empty(), "scopes name unknown rules: {unknown:?}");
+    }
+
+    /// Every manifest of the fixtures and examples, one file at a time.
+    fn manifests() -> Vec<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut out = Vec::new();
+        let mut stack: Vec<PathBuf> = [
+            "examples",
+            "crates/bulwark-rules/tests/fixtures",
+            "crates/bulwark-node/tests/fixtures/scan",
+            "crates/bulwark/tests/realworld",
+        ]
+        .iter()
+        .map(|d| root.join(d))
+        .collect();
+        while let Some(p) = stack.pop() {
+            if p.is_dir() {
+                for e in std::fs::read_dir(&p).unwrap() {
+                    stack.push(e.unwrap().path());
+                }
+            } else if p
+                .extension()
+                .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+            {
+                out.push(p);
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// The scopes are the denominators of every score: a rule that reports
+    /// on an object its scope does not cover means the scope is wrong (the
+    /// score still counts the object, but its peers would be missing).
+    #[test]
+    fn every_finding_on_the_fixtures_and_examples_is_on_an_object_its_scope_covers() {
+        let scopes = pipeline::compliance_scopes();
+        let analyzers = pipeline::analyzers();
+        let mut misses = BTreeSet::new();
+        let files = manifests();
+        assert!(files.len() > 100, "found {} manifests", files.len());
+        let mut findings_seen = 0;
+        for file in &files {
+            let (contexts, _) = bulwark_load::load_contexts(
+                std::slice::from_ref(file),
+                &LoadOptions::default(),
+                ContextMode::Single,
+            );
+            for c in contexts {
+                let inv = Inventory::new(c.resources);
+                let mut findings = Vec::new();
+                for a in &analyzers {
+                    a.analyze(&inv, &mut findings);
+                }
+                for f in &findings {
+                    findings_seen += 1;
+                    let Some(res) = inv.iter().find(|r| r.id == f.object) else {
+                        continue; // a finding on an object of another source
+                    };
+                    if !scopes.covers(&f.rule_id, res) {
+                        misses.insert(format!("{} on {}", f.rule_id, f.object.display()));
+                    }
+                }
+            }
+        }
+        assert!(findings_seen > 1000, "{findings_seen} findings");
+        assert!(
+            misses.is_empty(),
+            "findings outside their rule's scope:\n{}",
+            misses.into_iter().collect::<Vec<_>>().join("\n")
+        );
+    }
+}
