@@ -241,6 +241,10 @@ fn scan(a: ScanArgs) -> Result<u8, String> {
     if let Some(m) = a.context {
         settings.context = m;
     }
+    if matches!(a.format, OutFormat::Prometheus) {
+        // bulwark_framework_score: every shipped framework.
+        settings.compliance = bulwark_compliance::builtin().iter().collect();
+    }
     let mut load = LoadOptions::default();
     if let Some(n) = a.max_file_size {
         load.max_file_size = n;

@@ -315,7 +315,7 @@ fn control_row(c: &ControlScore) -> Result<(), String> {
         outln!("  {:<14} {:<15} {:>9}  {}", c.id, c.status, passed, c.title);
     }
     if !c.failing_rules.is_empty() {
-        outln!("  {:<41}failing: {}", "", c.failing_rules.join(", "));
+        outln!("  {:<42}failing: {}", "", c.failing_rules.join(", "));
     }
     Ok(())
 }
