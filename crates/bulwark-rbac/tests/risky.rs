@@ -500,3 +500,59 @@ rules:
     ));
     assert_eq!(fires(&f, "rbac-cluster-admin-binding"), 0, "{:?}", keys(&f));
 }
+
+/// For compliance scores: the powers a `*` on `*` rule implies, which the
+/// scan leaves to the wildcard rules. A namespaced Role implies none on
+/// cluster-scoped resources; rules that are not `*` on `*` imply nothing
+/// beyond what the scan reports.
+#[test]
+fn star_on_star_rules_imply_the_powers_the_scan_does_not_list() {
+    let yaml = r#"apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: ns-admin, namespace: shop}
+rules: [{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: everything}
+rules:
+- apiGroups: ["*"]
+  resources: ["*"]
+  verbs: ["*"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: reader}
+rules:
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get"]
+"#;
+    let reported = scan(yaml);
+    assert_eq!(fires(&reported, "rbac-pod-exec"), 0);
+    let l = load_str("rbac.yaml", yaml, &LoadOptions::default());
+    let inv = Inventory::new(l.resources);
+    let mut implied = Vec::new();
+    bulwark_rbac::risky::implied_by_wildcards(&inv, &mut implied);
+    let on = |rule: &str, name: &str| {
+        implied
+            .iter()
+            .any(|f| f.rule_id == rule && f.object.name == name)
+    };
+    assert!(on("rbac-pod-exec", "ns-admin"));
+    assert!(on("rbac-pod-exec", "everything"));
+    assert!(on("rbac-nodes-proxy", "everything"));
+    assert!(on("rbac-secrets-read", "everything"));
+    assert!(
+        !on("rbac-nodes-proxy", "ns-admin"),
+        "a Role grants no nodes/proxy"
+    );
+    assert!(!on("rbac-persistentvolume-create", "ns-admin"));
+    // Not `*` on `*`: already reported by the scan, not implied again.
+    assert!(implied.iter().all(|f| f.object.name != "reader"));
+    assert!(
+        implied
+            .iter()
+            .all(|f| !f.rule_id.starts_with("rbac-wildcard") && f.rule_id != "rbac-unused-role")
+    );
+}

@@ -209,9 +209,14 @@ fn scan_contexts(
     let analyzers = analyzers_for(&settings.pss);
     let catalog = Catalog::from_analyzers(&analyzers);
     let mut findings = Vec::new();
+    // Scores also count what `*` on `*` RBAC rules imply (not listed in the report).
+    let mut implied = Vec::new();
     for inv in &contexts {
         for a in &analyzers {
             a.analyze(inv, &mut findings);
+        }
+        if !settings.compliance.is_empty() {
+            bulwark_rbac::risky::implied_by_wildcards(inv, &mut implied);
         }
     }
     let inv = Inventory::new(contexts.into_iter().flat_map(|i| i.resources).collect());
@@ -223,11 +228,14 @@ fn scan_contexts(
     } else {
         let selection = &settings.filter.selection;
         let ran = |id: &str| catalog.get(id).is_some_and(|r| selection.selects_rule(r));
+        // The same waivers apply to them as to the reported findings.
+        let mut scored = settings.filter.apply(&inv, &catalog, implied).reported;
+        scored.extend(findings.iter().cloned());
         bulwark_compliance::score(
             settings.compliance.iter().copied(),
             &compliance_scopes(),
             inv.iter(),
-            &findings,
+            &scored,
             &ran,
         )
     };
