@@ -28,7 +28,7 @@ pub enum Selector {
 }
 
 impl Selector {
-    fn parse(s: &str) -> Self {
+    pub(crate) fn parse(s: &str) -> Self {
         match s {
             "*" => Selector::All,
             "pods" => Selector::Pods,
@@ -85,7 +85,7 @@ struct Entry {
 /// Each rule's selectors, and how to tell which component an object runs.
 #[derive(Clone, Debug)]
 pub struct Scopes {
-    by_rule: BTreeMap<String, Vec<Selector>>,
+    pub(crate) by_rule: BTreeMap<String, Vec<Selector>>,
     components: ComponentsOf,
 }
 

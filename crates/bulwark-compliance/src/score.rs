@@ -171,8 +171,9 @@ pub fn score<'f, 'o>(
                     Status::NotImplemented => counts.not_implemented += 1,
                     Status::Manual => counts.manual += 1,
                 }
-                if let Some(s) = c.score {
-                    sum += s;
+                // From the exact ratio, not the rounded percent shown.
+                if c.score.is_some() {
+                    sum += c.passed as f64 * 100.0 / c.evaluated as f64;
                     n += 1;
                 }
             }
@@ -263,4 +264,151 @@ fn control(
         out.score = Some(round(out.passed as f64 * 100.0 / evaluated as f64));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use bulwark_core::{FieldPath, Finding, Origin, Resource, Severity};
+    use serde_json::json;
+
+    use super::*;
+
+    fn res(kind: &str, name: &str, file: &str) -> Resource {
+        let mut v = json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name, "namespace": "ns"}});
+        if kind == "Pod" {
+            v["spec"] = json!({"containers": [{"name": "c", "image": "x"}]});
+        }
+        let origin = Origin {
+            file: Some(file.into()),
+            ..Origin::default()
+        };
+        Resource::new(v, origin, None)
+    }
+
+    fn finding(rule: &'static str, r: &Resource) -> Finding {
+        Finding::new(rule, Severity::High, r, FieldPath::parse("spec"), "m")
+    }
+
+    fn framework() -> Framework {
+        crate::framework::parse(
+            "t",
+            "id: t\nname: T\nversion: '1'\nsource: s\ncontrols:\n\
+             - {id: pods, title: P, rules: [pod-rule]}\n\
+             - {id: both, title: B, rules: [pod-rule, ns-rule]}\n\
+             - {id: ns, title: N, rules: [ns-rule]}\n\
+             - {id: cp, title: C, rules: [cp-rule]}\n\
+             - {id: none, title: X, rules: []}\n\
+             - {id: judge, title: J, manual: true}\n",
+        )
+        .unwrap()
+    }
+
+    fn scopes() -> Scopes {
+        let mut s = Scopes::builtin();
+        s.by_rule = [
+            ("pod-rule", "pods"),
+            ("ns-rule", "Namespace"),
+            ("cp-rule", "component/kube-apiserver"),
+        ]
+        .into_iter()
+        .map(|(r, sel)| (r.to_string(), vec![Selector::parse(sel)]))
+        .collect();
+        s
+    }
+
+    fn by_id<'a>(f: &'a FrameworkScore, id: &str) -> &'a ControlScore {
+        f.controls.iter().find(|c| c.id == id).unwrap()
+    }
+
+    #[test]
+    fn controls_count_the_objects_their_rules_look_at() {
+        // Three pods (one of them listed twice in its file), one Namespace,
+        // one ConfigMap that no rule here looks at.
+        let p1 = res("Pod", "a", "f.yaml");
+        let p2 = res("Pod", "b", "f.yaml");
+        let p3 = res("Pod", "c", "g.yaml");
+        let ns = res("Namespace", "ns", "f.yaml");
+        let cm = res("ConfigMap", "cm", "f.yaml");
+        let objects = [&p1, &p2, &p2, &p3, &ns, &cm];
+        let findings = [
+            finding("pod-rule", &p1),
+            finding("pod-rule", &p1), // two findings, one failing object
+            finding("ns-rule", &ns),
+        ];
+        let fw = framework();
+        let out = score([&fw], &scopes(), objects, &findings, &|_| true);
+        let f = &out[0];
+        let c = by_id(f, "pods");
+        assert_eq!((c.status, c.passed, c.evaluated), (Status::Fail, 2, 3));
+        assert_eq!(c.failing_rules, ["pod-rule"]);
+        assert_eq!(c.score, Some(66.67));
+        // pods and the namespace: 4 evaluated, p1 and ns fail.
+        let c = by_id(f, "both");
+        assert_eq!((c.passed, c.evaluated), (2, 4));
+        assert_eq!(c.failing_rules, ["ns-rule", "pod-rule"]);
+        let c = by_id(f, "ns");
+        assert_eq!((c.status, c.passed, c.evaluated), (Status::Fail, 0, 1));
+        // No pod runs kube-apiserver: not evaluated, never 100%.
+        let c = by_id(f, "cp");
+        assert_eq!(
+            (c.status, c.evaluated, c.score),
+            (Status::NotEvaluated, 0, None)
+        );
+        assert_eq!(by_id(f, "none").status, Status::NotImplemented);
+        assert_eq!(by_id(f, "judge").status, Status::Manual);
+        // Mean of the exact ratios of the three scored controls: (2/3 + 2/4 + 0) / 3.
+        assert_eq!(f.score, Some(38.89));
+        let n = f.counts;
+        assert_eq!(
+            (
+                n.controls,
+                n.pass,
+                n.fail,
+                n.not_evaluated,
+                n.not_implemented,
+                n.manual
+            ),
+            (6, 0, 3, 1, 1, 1)
+        );
+    }
+
+    #[test]
+    fn a_deselected_rule_is_not_a_pass_and_a_finding_outside_the_scope_still_counts() {
+        let p = res("Pod", "a", "f.yaml");
+        let cm = res("ConfigMap", "cm", "f.yaml");
+        let fw = framework();
+        // pod-rule deselected: the pods control was not evaluated at all.
+        let out = score([&fw], &scopes(), [&p], &[], &|r| r != "pod-rule");
+        let c = by_id(&out[0], "pods");
+        assert_eq!((c.status, c.evaluated), (Status::NotEvaluated, 0));
+        // A finding of pod-rule on a ConfigMap: that object was evaluated.
+        let out = score(
+            [&fw],
+            &scopes(),
+            [&p, &cm],
+            &[finding("pod-rule", &cm)],
+            &|_| true,
+        );
+        let c = by_id(&out[0], "pods");
+        assert_eq!((c.status, c.passed, c.evaluated), (Status::Fail, 1, 2));
+        // Nothing scored at all: no framework score (not 0, not 100).
+        let out = score([&fw], &scopes(), [&cm], &[], &|_| true);
+        assert_eq!(out[0].score, None);
+    }
+
+    #[test]
+    fn the_same_name_in_two_files_is_two_objects() {
+        let a = res("Pod", "same", "one/app.yaml");
+        let b = res("Pod", "same", "two/app.yaml");
+        let fw = framework();
+        let out = score(
+            [&fw],
+            &scopes(),
+            [&a, &b],
+            &[finding("pod-rule", &b)],
+            &|_| true,
+        );
+        let c = by_id(&out[0], "pods");
+        assert_eq!((c.passed, c.evaluated), (1, 2));
+    }
 }
