@@ -10,9 +10,11 @@
 //! fails when they disagree.
 
 mod framework;
+mod host;
 mod scope;
 mod score;
 
 pub use framework::{Control, Framework, builtin, find};
+pub use host::{HostVerdict, score_host};
 pub use scope::{ComponentsOf, Scopes, Selector};
 pub use score::{ControlScore, Counts, FrameworkScore, Status, score};

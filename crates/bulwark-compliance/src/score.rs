@@ -63,6 +63,23 @@ pub struct ControlScore {
     pub failing_rules: Vec<String>,
 }
 
+impl ControlScore {
+    /// `c` before any object is counted: not evaluated.
+    pub(crate) fn unevaluated(c: &Control) -> Self {
+        ControlScore {
+            id: c.id.clone(),
+            title: c.title.clone(),
+            section: c.section.clone(),
+            status: Status::NotEvaluated,
+            evaluated: 0,
+            passed: 0,
+            score: None,
+            rules: c.rules.clone(),
+            failing_rules: Vec::new(),
+        }
+    }
+}
+
 /// How many controls of a framework are in each state.
 #[derive(Clone, Copy, Debug, Default, Serialize)]
 pub struct Counts {
@@ -152,46 +169,51 @@ pub fn score<'f, 'o>(
     frameworks
         .iter()
         .map(|fw| {
-            let controls: Vec<ControlScore> = fw
+            let controls = fw
                 .controls
                 .iter()
                 .map(|c| control(c, scopes, &groups, &failing, &failing_group, ran))
                 .collect();
-            let mut counts = Counts {
-                controls: controls.len(),
-                ..Counts::default()
-            };
-            let mut sum = 0.0;
-            let mut n = 0usize;
-            for c in &controls {
-                match c.status {
-                    Status::Pass => counts.pass += 1,
-                    Status::Fail => counts.fail += 1,
-                    Status::NotEvaluated => counts.not_evaluated += 1,
-                    Status::NotImplemented => counts.not_implemented += 1,
-                    Status::Manual => counts.manual += 1,
-                }
-                // From the exact ratio, not the rounded percent shown.
-                if c.score.is_some() {
-                    sum += c.passed as f64 * 100.0 / c.evaluated as f64;
-                    n += 1;
-                }
-            }
-            FrameworkScore {
-                id: fw.id.clone(),
-                name: fw.name.clone(),
-                version: fw.version.clone(),
-                source: fw.source.clone(),
-                score: (n > 0).then(|| round(sum / n as f64)),
-                counts,
-                controls,
-            }
+            framework_score(fw, controls)
         })
         .collect()
 }
 
+/// A framework's counts and mean score from its controls' results.
+pub(crate) fn framework_score(fw: &Framework, controls: Vec<ControlScore>) -> FrameworkScore {
+    let mut counts = Counts {
+        controls: controls.len(),
+        ..Counts::default()
+    };
+    let mut sum = 0.0;
+    let mut n = 0usize;
+    for c in &controls {
+        match c.status {
+            Status::Pass => counts.pass += 1,
+            Status::Fail => counts.fail += 1,
+            Status::NotEvaluated => counts.not_evaluated += 1,
+            Status::NotImplemented => counts.not_implemented += 1,
+            Status::Manual => counts.manual += 1,
+        }
+        // From the exact ratio, not the rounded percent shown.
+        if c.score.is_some() {
+            sum += c.passed as f64 * 100.0 / c.evaluated as f64;
+            n += 1;
+        }
+    }
+    FrameworkScore {
+        id: fw.id.clone(),
+        name: fw.name.clone(),
+        version: fw.version.clone(),
+        source: fw.source.clone(),
+        score: (n > 0).then(|| round(sum / n as f64)),
+        counts,
+        controls,
+    }
+}
+
 /// Percent to one hundredth, so outputs and gates see the same number.
-fn round(x: f64) -> f64 {
+pub(crate) fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
@@ -203,17 +225,7 @@ fn control(
     failing_group: &HashMap<Key, usize>,
     ran: &dyn Fn(&str) -> bool,
 ) -> ControlScore {
-    let mut out = ControlScore {
-        id: c.id.clone(),
-        title: c.title.clone(),
-        section: c.section.clone(),
-        status: Status::NotEvaluated,
-        evaluated: 0,
-        passed: 0,
-        score: None,
-        rules: c.rules.clone(),
-        failing_rules: Vec::new(),
-    };
+    let mut out = ControlScore::unevaluated(c);
     if c.manual {
         out.status = Status::Manual;
         return out;

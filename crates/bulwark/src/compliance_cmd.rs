@@ -2,9 +2,9 @@
 //! control and per framework, with CI gates. The scan is `pipeline::scan`;
 //! the scores are `bulwark_compliance::score`; this file only wires and prints.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use bulwark_compliance::{ControlScore, Framework, FrameworkScore, Status};
+use bulwark_compliance::{ControlScore, Framework, FrameworkScore, HostVerdict, Status};
 use bulwark_load::LoadOptions;
 use clap::ValueEnum;
 use serde_json::json;
@@ -15,8 +15,12 @@ use crate::pipeline;
 #[derive(clap::Args, Debug)]
 pub struct ComplianceArgs {
     /// Files, directories or - (stdin).
-    #[arg(required_unless_present = "list")]
+    #[arg(required_unless_present_any = ["list", "node_root"])]
     pub paths: Vec<PathBuf>,
+    /// Score CIS from this host's benchmark (`bulwark node --root DIR`)
+    /// instead of manifests: the node is the one object of each control.
+    #[arg(long, value_name = "DIR", conflicts_with = "paths")]
+    pub node_root: Option<PathBuf>,
     /// Score only this framework (repeatable, or comma-separated; default:
     /// all). `--list` shows the ids.
     #[arg(long = "framework", value_name = "ID", value_delimiter = ',')]
@@ -64,6 +68,15 @@ pub fn run(a: ComplianceArgs) -> Result<u8, String> {
         .map(|g| control_gate(g, &frameworks))
         .collect::<Result<_, _>>()?;
 
+    if let Some(root) = &a.node_root {
+        let scores = host_scores(root, &frameworks)?;
+        print(
+            &scores,
+            a.format,
+            json!({ "node_root": root.display().to_string() }),
+        )?;
+        return Ok(gate(&scores, a.fail_on_score, &gates));
+    }
     let f = &a.filter;
     let mut settings = f.settings(&a.paths, None)?;
     if let Some(m) = a.context {
@@ -79,26 +92,14 @@ pub fn run(a: ComplianceArgs) -> Result<u8, String> {
     if let Some(p) = &f.write_baseline {
         crate::waivers::write_baseline(&outcome, p)?;
     }
-    match a.format {
-        Format::Json => {
-            let doc = json!({
-                "tool": report.tool,
-                "summary": {
-                    "files": report.summary.files,
-                    "objects": report.summary.objects,
-                    "skipped": report.summary.skipped,
-                    "errors": report.summary.errors,
-                    "suppressed": report.summary.suppressed,
-                },
-                "frameworks": report.compliance,
-            });
-            outln!(
-                "{}",
-                serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?
-            );
-        }
-        Format::Table => table(&report.compliance)?,
-    }
+    let summary = json!({
+        "files": report.summary.files,
+        "objects": report.summary.objects,
+        "skipped": report.summary.skipped,
+        "errors": report.summary.errors,
+        "suppressed": report.summary.suppressed,
+    });
+    print(&report.compliance, a.format, summary)?;
     for e in &report.summary.errors {
         anstream::eprintln!("bulwark: {e} (not evaluated)");
     }
@@ -108,9 +109,58 @@ pub fn run(a: ComplianceArgs) -> Result<u8, String> {
     if !report.summary.errors.is_empty() {
         return Ok(2);
     }
+    Ok(gate(&report.compliance, a.fail_on_score, &gates))
+}
+
+/// CIS scored from the host under `root`; the other frameworks have no
+/// host benchmark.
+fn host_scores(root: &Path, frameworks: &[&Framework]) -> Result<Vec<FrameworkScore>, String> {
+    let Some(cis) = frameworks.iter().find(|f| f.id == "cis") else {
+        return Err("--node-root scores the CIS benchmark only: add --framework cis".into());
+    };
+    let report = crate::node_cmd::bench_report(root, None, Vec::new())?;
+    let results: Vec<(String, HostVerdict)> = report
+        .results()
+        .map(|r| {
+            let v = match r.status {
+                bulwark_node::Status::Pass => HostVerdict::Pass,
+                bulwark_node::Status::Fail => HostVerdict::Fail,
+                bulwark_node::Status::Warn => HostVerdict::Manual,
+                bulwark_node::Status::NotEvaluated => HostVerdict::NotEvaluated,
+            };
+            (r.id.to_string(), v)
+        })
+        .collect();
+    Ok(vec![bulwark_compliance::score_host(cis, &results)])
+}
+
+fn print(
+    scores: &[FrameworkScore],
+    format: Format,
+    summary: serde_json::Value,
+) -> Result<(), String> {
+    match format {
+        Format::Json => {
+            let doc = json!({
+                "tool": {"name": "bulwark", "version": env!("CARGO_PKG_VERSION")},
+                "summary": summary,
+                "frameworks": scores,
+            });
+            outln!(
+                "{}",
+                serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?
+            );
+        }
+        Format::Table => table(scores)?,
+    }
+    Ok(())
+}
+
+/// Exit 1 when a scored framework is below `min` or a gated control fails.
+fn gate(scores: &[FrameworkScore], min: Option<f64>, gates: &[(&str, &str)]) -> u8 {
     let mut failed = false;
-    if let Some(min) = a.fail_on_score {
-        for fw in &report.compliance {
+    if let Some(min) = min {
+        for fw in scores {
             match fw.score {
                 Some(s) if s < min => {
                     anstream::eprintln!("bulwark: {} score {s:.2}% is below {min}%", fw.id);
@@ -124,23 +174,27 @@ pub fn run(a: ComplianceArgs) -> Result<u8, String> {
             }
         }
     }
-    for (fw_id, control_id) in gates {
-        let Some(c) = report
-            .compliance
+    for &(fw_id, control_id) in gates {
+        let Some(c) = scores
             .iter()
             .filter(|f| f.id == fw_id)
             .flat_map(|f| &f.controls)
             .find(|c| c.id == control_id)
         else {
+            anstream::eprintln!("bulwark: warning: control {fw_id}:{control_id} was not scored");
             continue;
         };
         match c.status {
             Status::Fail => {
+                let rules = if c.failing_rules.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", c.failing_rules.join(", "))
+                };
                 anstream::eprintln!(
-                    "bulwark: control {fw_id}:{control_id} fails ({}/{} objects pass; {})",
+                    "bulwark: control {fw_id}:{control_id} fails ({}/{} objects pass{rules})",
                     c.passed,
                     c.evaluated,
-                    c.failing_rules.join(", ")
                 );
                 failed = true;
             }
@@ -150,7 +204,7 @@ pub fn run(a: ComplianceArgs) -> Result<u8, String> {
             ),
         }
     }
-    Ok(u8::from(failed))
+    u8::from(failed)
 }
 
 /// The frameworks `--framework` names (all when none), or a usage error.

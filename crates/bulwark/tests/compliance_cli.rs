@@ -438,3 +438,62 @@ fn prometheus_framework_scores_are_the_compliance_scores() {
     // Bounded labels: framework ids and statuses, never a control id.
     assert!(!text.contains("5.2.2"), "{text}");
 }
+
+#[test]
+fn a_host_benchmark_scores_cis_with_the_node_as_the_one_object() {
+    // A host whose only component is a kubelet started with
+    // --anonymous-auth=true.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(tmp.path().join("proc/10")).unwrap();
+    std::fs::write(
+        tmp.path().join("proc/10/cmdline"),
+        b"kubelet\0--anonymous-auth=true\0",
+    )
+    .unwrap();
+    let root = tmp.path().display().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["compliance", "--format", "json", "--node-root", &root])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let d: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(d["frameworks"].as_array().map(Vec::len), Some(1));
+    expect(
+        &d,
+        &[
+            // The kubelet's flag, judged on the one node.
+            ("cis", "4.2.1", "fail", 0, 1),
+            // 4.2.6 make-iptables-util-chains defaults to true.
+            ("cis", "4.2.6", "pass", 1, 1),
+            // No API server runs on this host: its checks saw nothing.
+            ("cis", "1.2.2", "not-evaluated", 0, 0),
+        ],
+    );
+    let gate = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_bulwark"))
+            .args(["compliance", "--node-root", &root])
+            .args(args)
+            .output()
+            .unwrap()
+            .status
+            .code()
+    };
+    assert_eq!(gate(&["--fail-on-control", "cis:4.2.1"]), Some(1));
+    assert_eq!(gate(&["--fail-on-control", "cis:4.2.6"]), Some(0));
+    // Only CIS has a host benchmark.
+    assert_eq!(gate(&["--framework", "pss"]), Some(2));
+    assert_eq!(
+        Command::new(env!("CARGO_BIN_EXE_bulwark"))
+            .args(["compliance", "--node-root", "/nonexistent/root"])
+            .output()
+            .unwrap()
+            .status
+            .code(),
+        Some(2)
+    );
+}
