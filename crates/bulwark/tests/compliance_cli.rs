@@ -497,3 +497,27 @@ fn a_host_benchmark_scores_cis_with_the_node_as_the_one_object() {
         Some(2)
     );
 }
+
+/// `--format json` (of a scan and of a host) matches docs/compliance-schema.json.
+#[test]
+fn json_output_matches_the_documented_schema() {
+    let path = root().join("docs/compliance-schema.json");
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("schema")).expect("JSON");
+    let validator = jsonschema::draft202012::new(&schema).expect("valid schema");
+    let tmp = tempfile::tempdir().unwrap();
+    let host = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["compliance", "--format", "json", "--node-root"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let docs = [
+        scores(&[examples("insecure")], &[]),
+        scores(&[examples("hardened")], &["--category", "rbac"]),
+        serde_json::from_slice(&host.stdout).expect("JSON"),
+    ];
+    for d in &docs {
+        let errors: Vec<String> = validator.iter_errors(d).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{}", errors.join("\n"));
+    }
+}
