@@ -105,8 +105,18 @@ pub struct FrameworkScore {
     pub controls: Vec<ControlScore>,
 }
 
-/// An object as findings name it: its reference and its file.
-type Key = (ObjectRef, Option<String>);
+/// An object as findings name it: its reference and its file (borrowed from
+/// the findings and objects, so a big scan's scores copy no names).
+type Key<'a> = (&'a ObjectRef, Option<&'a str>);
+
+/// A 64-bit digest of an object's key: enough to tell the same object listed
+/// twice, at 8 bytes an object however many there are.
+fn digest(key: &Key<'_>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    key.hash(&mut h);
+    h.finish()
+}
 
 /// Scores `frameworks` over a scan.
 ///
@@ -117,7 +127,7 @@ pub fn score<'f, 'o>(
     frameworks: impl IntoIterator<Item = &'f Framework>,
     scopes: &Scopes,
     objects: impl IntoIterator<Item = &'o Resource>,
-    findings: &[Finding],
+    findings: impl IntoIterator<Item = &'o Finding>,
     ran: &dyn Fn(&str) -> bool,
 ) -> Vec<FrameworkScore> {
     let frameworks: Vec<&Framework> = frameworks.into_iter().collect();
@@ -129,30 +139,24 @@ pub fn score<'f, 'o>(
         .map(String::as_str)
         .filter(|r| ran(r))
         .collect();
-    let mut failing: HashMap<&str, HashSet<Key>> = HashMap::new();
+    let mut failing: HashMap<&str, HashSet<Key<'_>>> = HashMap::new();
     for f in findings {
         if wanted.contains(f.rule_id.as_ref()) {
-            let key = (
-                f.object.clone(),
-                f.location.as_ref().map(|l| l.file.clone()),
-            );
+            let key = (&f.object, f.location.as_ref().map(|l| l.file.as_str()));
             failing.entry(f.rule_id.as_ref()).or_default().insert(key);
         }
     }
-    let with_findings: HashSet<&Key> = failing.values().flatten().collect();
+    let with_findings: HashSet<Key<'_>> = failing.values().flatten().copied().collect();
 
     // Objects grouped by what the selectors see: a handful of groups for
     // any number of objects.
     let mut groups: Vec<(Facts, usize)> = Vec::new();
     let mut group_of: HashMap<Facts, usize> = HashMap::new();
-    let mut failing_group: HashMap<Key, usize> = HashMap::new();
-    let mut seen: HashSet<Key> = HashSet::new();
+    let mut failing_group: HashMap<Key<'_>, usize> = HashMap::new();
+    let mut seen: HashSet<u64> = HashSet::new();
     for res in objects {
-        let key = (
-            res.id.clone(),
-            res.origin.file.as_deref().map(str::to_string),
-        );
-        if !seen.insert(key.clone()) {
+        let key: Key<'_> = (&res.id, res.origin.file.as_deref());
+        if !seen.insert(digest(&key)) {
             continue; // the same object twice in one file counts once
         }
         let facts = scopes.facts(res);
@@ -161,8 +165,8 @@ pub fn score<'f, 'o>(
             groups.len() - 1
         });
         groups[g].1 += 1;
-        if with_findings.contains(&key) {
-            failing_group.insert(key, g);
+        if let Some(k) = with_findings.get(&key) {
+            failing_group.insert(*k, g);
         }
     }
 
@@ -221,8 +225,8 @@ fn control(
     c: &Control,
     scopes: &Scopes,
     groups: &[(Facts, usize)],
-    failing: &HashMap<&str, HashSet<Key>>,
-    failing_group: &HashMap<Key, usize>,
+    failing: &HashMap<&str, HashSet<Key<'_>>>,
+    failing_group: &HashMap<Key<'_>, usize>,
     ran: &dyn Fn(&str) -> bool,
 ) -> ControlScore {
     let mut out = ControlScore::unevaluated(c);
@@ -249,7 +253,7 @@ fn control(
         .filter(|(_, s)| **s)
         .map(|((_, n), _)| n)
         .sum();
-    let mut failed: HashSet<&Key> = HashSet::new();
+    let mut failed: HashSet<&Key<'_>> = HashSet::new();
     for r in &rules {
         if let Some(keys) = failing.get(r) {
             if !keys.is_empty() {

@@ -229,13 +229,12 @@ fn scan_contexts(
         let selection = &settings.filter.selection;
         let ran = |id: &str| catalog.get(id).is_some_and(|r| selection.selects_rule(r));
         // The same waivers apply to them as to the reported findings.
-        let mut scored = settings.filter.apply(&inv, &catalog, implied).reported;
-        scored.extend(findings.iter().cloned());
+        let implied = settings.filter.apply(&inv, &catalog, implied).reported;
         bulwark_compliance::score(
             settings.compliance.iter().copied(),
             &compliance_scopes(),
             inv.iter(),
-            &scored,
+            findings.iter().chain(&implied),
             &ran,
         )
     };
