@@ -111,6 +111,7 @@ impl Scopes {
         }
     }
 
+    /// Tells the `component/NAME` selectors which components a pod runs.
     pub fn with_components(mut self, f: ComponentsOf) -> Self {
         self.components = f;
         self

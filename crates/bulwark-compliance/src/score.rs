@@ -26,6 +26,7 @@ pub enum Status {
 }
 
 impl Status {
+    /// The spelling every output uses (`not-evaluated`).
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pass => "pass",
