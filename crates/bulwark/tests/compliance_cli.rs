@@ -109,12 +109,20 @@ fn insecure_example_scores_per_control() {
             // CIS 5.1.1 cluster-admin: the RoleBinding (to a `*`/`*`/`*` Role) and
             // the ClusterRoleBinding (cluster-admin to system:authenticated).
             ("cis", "5.1.1", "fail", 0, 2),
-            // CIS 5.1.4 create pods: the Role's `*` on `*` grants it (the scan
-            // reports the wildcards; the score counts what they imply).
-            ("cis", "5.1.4", "fail", 0, 1),
-            // CIS 5.1.10 nodes/proxy: a namespaced Role cannot grant a cluster-scoped
-            // resource, and no ClusterRole is written here: 1 of 1 passes.
-            ("cis", "5.1.10", "pass", 1, 1),
+            // The risky-grant controls look at the Role, the RoleBinding and
+            // the ClusterRoleBinding. The Role's `*` on `*` implies every
+            // power in its namespace (the scan reports the wildcards; the
+            // score counts what they imply), the RoleBinding binds it, and the
+            // ClusterRoleBinding gives everyone cluster-admin.
+            // CIS 5.1.4 create pods: all three.
+            ("cis", "5.1.4", "fail", 0, 3),
+            // CIS 5.1.2 secrets: reading them in its own namespace is not
+            // flagged (as for any Role), cluster-wide it is: only the
+            // ClusterRoleBinding fails.
+            ("cis", "5.1.2", "fail", 2, 3),
+            // CIS 5.1.10 nodes/proxy: a namespaced Role or RoleBinding cannot
+            // grant a cluster-scoped resource: only the ClusterRoleBinding.
+            ("cis", "5.1.10", "fail", 2, 3),
             // CIS 5.6.4 default namespace: only the CronJob is in `default`.
             ("cis", "5.6.4", "fail", 5, 6),
             // NSA: namespaces (same rule as CIS 5.6.4); encryption (the Ingress has
@@ -210,6 +218,8 @@ fn hardened_example_scores_per_control() {
             ("cis", "5.2.1", "pass", 1, 1),
             // 5.1.3 wildcards: the one Role names configmaps get/watch.
             ("cis", "5.1.3", "pass", 1, 1),
+            // 5.1.2 secrets: that Role and its RoleBinding.
+            ("cis", "5.1.2", "pass", 2, 2),
             // 5.3.2: 5 NetworkPolicies + 1 Namespace + 4 pod templates, all pass.
             ("cis", "5.3.2", "pass", 10, 10),
             // NSA network policies: the same 10 objects plus the 2 Services

@@ -13,7 +13,7 @@ pub mod meta;
 use bulwark_core::{Analyzer, FieldPath, Finding, Inventory, Resource, RuleMeta, Severity};
 
 use crate::defaults;
-use crate::model::{IssueKind, Model, RBAC_GROUP, Role, RoleId, RoleKind};
+use crate::model::{BindingKind, IssueKind, Model, RBAC_GROUP, Role, RoleId, RoleKind};
 use crate::request::{Request, SubjectName};
 use crate::rule::{ALL, PolicyRule, rule_allows};
 
@@ -195,6 +195,12 @@ fn refers_to_reconciled_cluster_admin(m: &Model<'_>, b: &crate::model::Binding<'
         })
 }
 
+/// Whether a binding grants `*` on `*`: its role is admin-equivalent, or it
+/// is the API server's reconciled cluster-admin.
+fn binds_admin(m: &Model<'_>, b: &crate::model::Binding<'_>) -> bool {
+    b.role.is_some_and(|r| is_admin_equivalent(m, r)) || refers_to_reconciled_cluster_admin(m, b)
+}
+
 /// The cluster-scoped resources among the asks.
 fn cluster_scoped(resource: &str) -> bool {
     matches!(
@@ -220,8 +226,53 @@ fn rule_field(i: usize, field: &str) -> FieldPath {
 /// `*` on `*` rules imply but the scan does not list (the wildcard rules
 /// report them). Compliance scores count them, so that a control such as
 /// "minimize access to secrets" never passes on a role that grants everything.
+///
+/// A binding to an admin-equivalent role (the built-in `cluster-admin`
+/// included, which the inputs rarely hold) implies them too, on the binding:
+/// within its namespace for a RoleBinding.
 pub fn implied_by_wildcards(inv: &Inventory, out: &mut Vec<Finding>) {
-    with_model(inv, |m| check_roles(m, Mode::Implied, out));
+    with_model(inv, |m| {
+        check_roles(m, Mode::Implied, out);
+        implied_by_admin_bindings(m, out);
+    });
+}
+
+fn implied_by_admin_bindings(m: &Model<'_>, out: &mut Vec<Finding>) {
+    for b in &m.bindings {
+        if b.bootstrap || is_default_data(b.res) {
+            continue;
+        }
+        let admin = binds_admin(m, b);
+        if !admin {
+            continue;
+        }
+        let cluster_wide = b.kind == BindingKind::ClusterRoleBinding;
+        for ask in ASKS {
+            let here = match ask.scope {
+                Scope::Anywhere => true,
+                Scope::ClusterOrKubeSystem => cluster_wide || b.namespace == Some("kube-system"),
+            };
+            // Within a namespace, a binding grants nothing cluster-scoped.
+            let reachable = cluster_wide
+                || ask
+                    .resources
+                    .iter()
+                    .any(|(_, r)| !cluster_scoped(split(r).0));
+            if here && reachable {
+                out.push(Finding::new(
+                    ask.meta.id,
+                    ask.meta.severity,
+                    b.res,
+                    FieldPath::parse("roleRef"),
+                    format!(
+                        "{} binds an admin-equivalent role: {}",
+                        b.res.id.display(),
+                        ask.meta.title
+                    ),
+                ));
+            }
+        }
+    }
 }
 
 /// Runs `f` on the RBAC model of `inv` (with the default roles it lacks),
@@ -446,8 +497,7 @@ fn check_bindings(m: &Model<'_>, out: &mut Vec<Finding>) {
         if b.bootstrap || is_default_data(b.res) {
             continue;
         }
-        let admin = b.role.is_some_and(|r| is_admin_equivalent(m, r))
-            || refers_to_reconciled_cluster_admin(m, b);
+        let admin = binds_admin(m, b);
         for s in &b.subjects {
             let Some(subject) = &s.resolved else {
                 continue;
