@@ -173,7 +173,7 @@ impl FilterArgs {
 }
 
 /// Parses `1048576`, `512K`, `64M`, `1G` (also `64MiB`, `64MB`: powers of 1024).
-fn parse_size(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let upper = t.to_ascii_uppercase();
     let body = upper

@@ -42,6 +42,12 @@ pub struct ComplianceArgs {
     /// As for `scan`: how the inputs are split into independent apps.
     #[arg(long, value_name = "MODE")]
     pub context: Option<bulwark_load::contexts::ContextMode>,
+    /// As for `scan`: skip files larger than this.
+    #[arg(long, value_name = "SIZE", value_parser = crate::cli::parse_size)]
+    pub max_file_size: Option<u64>,
+    /// As for `scan`: follow symbolic links out of the scanned tree.
+    #[arg(long)]
+    pub follow_symlinks: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -83,8 +89,12 @@ pub fn run(a: ComplianceArgs) -> Result<u8, String> {
         settings.context = m;
     }
     settings.compliance = frameworks;
-    let pipeline::Scan { report, outcome } =
-        pipeline::scan(&a.paths, &LoadOptions::default(), &settings);
+    let mut load = LoadOptions::default();
+    if let Some(n) = a.max_file_size {
+        load.max_file_size = n;
+    }
+    load.follow_symlinks = a.follow_symlinks;
+    let pipeline::Scan { report, outcome } = pipeline::scan(&a.paths, &load, &settings);
     crate::waivers::print_notices(&outcome);
     if f.show_suppressed {
         crate::waivers::print_suppressed(&outcome);
