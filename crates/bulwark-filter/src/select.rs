@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use bulwark_core::{Catalog, Finding, Severity};
+use bulwark_core::{Catalog, Finding, RuleMeta, Severity};
 
 use crate::suggest::{unknown_category, unknown_rule};
 
@@ -45,17 +45,24 @@ impl Selection {
             return false;
         }
         let id: &str = &f.rule_id;
+        self.selects_id(id, catalog.get(id).map(|r| r.category))
+    }
+
+    /// Whether the findings of rule `r`, at its own severity, are in the
+    /// selection: a rule left out said nothing, which is not a pass.
+    pub fn selects_rule(&self, r: &RuleMeta) -> bool {
+        self.min_severity.is_none_or(|m| r.severity >= m) && self.selects_id(r.id, Some(r.category))
+    }
+
+    fn selects_id(&self, id: &str, category: Option<&str>) -> bool {
         if !self.rules.is_empty() && !self.rules.contains(id) {
             return false;
         }
         if self.skip_rules.contains(id) {
             return false;
         }
-        if !self.categories.is_empty() {
-            let cat = catalog.get(id).map(|r| r.category);
-            if !cat.is_some_and(|c| self.categories.contains(c)) {
-                return false;
-            }
+        if !self.categories.is_empty() && !category.is_some_and(|c| self.categories.contains(c)) {
+            return false;
         }
         true
     }

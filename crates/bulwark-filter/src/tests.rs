@@ -126,6 +126,31 @@ fn severity_keeps_at_or_above() {
     assert!(out.suppressed.is_empty(), "deselection is not a waiver");
 }
 
+/// `selects_rule` (compliance scores: a rule left out is not run) agrees with
+/// what `selects` keeps of the rule's findings at its own severity.
+#[test]
+fn selects_rule_follows_severity_rule_skip_and_category() {
+    let all = [&PRIV, &HOSTNET, &LATEST];
+    let picked = |sel: &Selection| -> Vec<&str> {
+        all.iter()
+            .filter(|r| sel.selects_rule(r))
+            .map(|r| r.id)
+            .collect()
+    };
+    let mut sel = Selection::default();
+    assert_eq!(picked(&sel).len(), 3);
+    sel.min_severity = Some(Severity::High);
+    assert_eq!(picked(&sel), ["privileged-container", "host-network"]);
+    sel.skip_rules.insert("host-network".into());
+    assert_eq!(picked(&sel), ["privileged-container"]);
+    let mut sel = Selection::default();
+    sel.categories.insert("images".into());
+    assert_eq!(picked(&sel), ["image-latest-tag"]);
+    let mut sel = Selection::default();
+    sel.rules.insert("host-network".into());
+    assert_eq!(picked(&sel), ["host-network"]);
+}
+
 #[test]
 fn rule_and_skip_rule() {
     let (inv, f) = plain();

@@ -15,7 +15,7 @@ const fn mappings(
 ) -> Mappings {
     Mappings {
         cis,
-        nsa: &["Pod security: Pod Security Admission"],
+        nsa: &["Kubernetes Pod security: Pod security enforcement"],
         mitre,
         pss,
         pci_dss: &["2.2.1"],

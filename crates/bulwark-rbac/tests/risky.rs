@@ -504,3 +504,111 @@ rules:
     ));
     assert_eq!(fires(&f, "rbac-cluster-admin-binding"), 0, "{:?}", keys(&f));
 }
+
+/// What `implied_by_wildcards` finds in `yaml`.
+fn implied(yaml: &str) -> Vec<Finding> {
+    let l = load_str("rbac.yaml", yaml, &LoadOptions::default());
+    let inv = Inventory::new(l.resources);
+    let mut out = Vec::new();
+    bulwark_rbac::risky::implied_by_wildcards(&inv, &mut out);
+    out
+}
+
+/// For compliance scores: the powers a `*` on `*` rule implies, which the
+/// scan leaves to the wildcard rules. A namespaced Role implies none on
+/// cluster-scoped resources; rules that are not `*` on `*` imply nothing
+/// beyond what the scan reports.
+#[test]
+fn star_on_star_rules_imply_the_powers_the_scan_does_not_list() {
+    let yaml = r#"apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: ns-admin, namespace: shop}
+rules: [{apiGroups: ["*"], resources: ["*"], verbs: ["*"]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: everything}
+rules:
+- apiGroups: ["*"]
+  resources: ["*"]
+  verbs: ["*"]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: reader}
+rules:
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get"]
+"#;
+    let reported = scan(yaml);
+    assert_eq!(fires(&reported, "rbac-pod-exec"), 0);
+    let implied = implied(yaml);
+    let on = |rule: &str, name: &str| {
+        implied
+            .iter()
+            .any(|f| f.rule_id == rule && f.object.name == name)
+    };
+    assert!(on("rbac-pod-exec", "ns-admin"));
+    assert!(on("rbac-pod-exec", "everything"));
+    assert!(on("rbac-nodes-proxy", "everything"));
+    assert!(on("rbac-secrets-read", "everything"));
+    assert!(
+        !on("rbac-nodes-proxy", "ns-admin"),
+        "a Role grants no nodes/proxy"
+    );
+    assert!(!on("rbac-persistentvolume-create", "ns-admin"));
+    // Not `*` on `*`: already reported by the scan, not implied again.
+    assert!(implied.iter().all(|f| f.object.name != "reader"));
+    assert!(
+        implied
+            .iter()
+            .all(|f| !f.rule_id.starts_with("rbac-wildcard") && f.rule_id != "rbac-unused-role")
+    );
+}
+
+/// A binding to the built-in cluster-admin (not among the inputs) implies
+/// every power on the binding: cluster-wide for a ClusterRoleBinding, in
+/// its namespace for a RoleBinding. A binding to a modest role implies
+/// nothing (its role carries its own findings).
+#[test]
+fn bindings_to_admin_equivalent_roles_imply_the_powers() {
+    let yaml = r#"apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: everyone-admin}
+subjects: [{kind: Group, name: "system:authenticated", apiGroup: rbac.authorization.k8s.io}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: ns-admin, namespace: shop}
+subjects: [{kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: view-cm}
+rules: [{apiGroups: [""], resources: ["configmaps"], verbs: ["get"]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: view-cm}
+subjects: [{kind: User, name: bob, apiGroup: rbac.authorization.k8s.io}]
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view-cm}
+"#;
+    let implied = implied(yaml);
+    let on = |rule: &str, name: &str| {
+        implied
+            .iter()
+            .any(|f| f.rule_id == rule && f.object.name == name)
+    };
+    for rule in ["rbac-secrets-read", "rbac-nodes-proxy", "rbac-pod-exec"] {
+        assert!(on(rule, "everyone-admin"), "{rule}");
+    }
+    assert!(on("rbac-pod-exec", "ns-admin"));
+    // Secrets in its own namespace are not flagged (as for a Role), and a
+    // RoleBinding reaches nothing cluster-scoped.
+    assert!(!on("rbac-secrets-read", "ns-admin"));
+    assert!(!on("rbac-nodes-proxy", "ns-admin"));
+    assert!(implied.iter().all(|f| f.object.name != "view-cm"));
+}

@@ -34,4 +34,7 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Metadata of every rule that ran.
     pub catalog: Catalog,
+    /// Compliance framework scores, when the command computed them (for
+    /// Prometheus, HTML and `bulwark compliance`); empty otherwise.
+    pub compliance: Vec<bulwark_compliance::FrameworkScore>,
 }

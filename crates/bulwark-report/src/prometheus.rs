@@ -2,7 +2,8 @@
 //! textfile collector or a push gateway.
 //!
 //! Label sets are bounded whatever the input: severity (5 values), rule (the
-//! rules that ran), and namespace (at most [`MAX_NAMESPACES`], the ones with
+//! rules that ran), framework (the shipped framework ids) and control status
+//! (5 values), and namespace (at most [`MAX_NAMESPACES`], the ones with
 //! the most findings; the rest are summed in `bulwark_namespace_findings_other`).
 //! No label names an object, a file or a CVE, so a big scan never becomes a
 //! big series count. Every rule that ran is listed, with 0 when it found
@@ -132,6 +133,54 @@ pub fn render(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         gauge(out, name, help)?;
         writeln!(out, "{name} {value}")?;
     }
+    frameworks(report, out)
+}
+
+/// Compliance scores, when the scan computed them: one series per
+/// framework that had an evaluated control (a framework with none has no
+/// score, and is not written as 0 or 100), and control counts by status.
+/// Labels are the shipped framework ids and the five statuses: bounded.
+fn frameworks(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if report.compliance.is_empty() {
+        return Ok(());
+    }
+    gauge(
+        out,
+        "bulwark_framework_score",
+        "Compliance score in percent: the mean over the framework's evaluated automated \
+         controls of passed / evaluated objects; only frameworks with an evaluated control.",
+    )?;
+    for fw in &report.compliance {
+        if let Some(s) = fw.score {
+            writeln!(
+                out,
+                "bulwark_framework_score{{framework=\"{}\"}} {s}",
+                escape(&fw.id)
+            )?;
+        }
+    }
+    gauge(
+        out,
+        "bulwark_framework_controls",
+        "Controls of each scored framework by status (pass, fail, not-evaluated, \
+         not-implemented, manual).",
+    )?;
+    for fw in &report.compliance {
+        let n = &fw.counts;
+        for (status, count) in [
+            ("pass", n.pass),
+            ("fail", n.fail),
+            ("not-evaluated", n.not_evaluated),
+            ("not-implemented", n.not_implemented),
+            ("manual", n.manual),
+        ] {
+            writeln!(
+                out,
+                "bulwark_framework_controls{{framework=\"{}\",status=\"{status}\"}} {count}",
+                escape(&fw.id)
+            )?;
+        }
+    }
     Ok(())
 }
 
@@ -161,6 +210,7 @@ mod tests {
     use std::io::Write as _;
     use std::process::{Command, Stdio};
 
+    use bulwark_compliance::{Counts, FrameworkScore};
     use bulwark_core::Severity;
 
     use crate::sample;
@@ -262,6 +312,60 @@ print(json.dumps(out))
         assert_eq!(m["bulwark_namespaces_unlisted{}"], 0.0);
         // No label names an object or a file.
         assert!(m.keys().all(|k| !k.contains("api") && !k.contains(".yaml")));
+        // No scores were computed: no framework series at all.
+        assert!(m.keys().all(|k| !k.starts_with("bulwark_framework")));
+    }
+
+    fn framework(id: &str, score: Option<f64>, counts: [usize; 5]) -> FrameworkScore {
+        let [pass, fail, not_evaluated, not_implemented, manual] = counts;
+        FrameworkScore {
+            id: id.into(),
+            name: id.to_uppercase(),
+            version: "1".into(),
+            source: "test".into(),
+            score,
+            counts: Counts {
+                controls: counts.iter().sum(),
+                pass,
+                fail,
+                not_evaluated,
+                not_implemented,
+                manual,
+            },
+            controls: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn framework_scores_are_series_only_where_a_control_was_evaluated() {
+        let mut r = sample::report();
+        r.compliance = vec![
+            framework("cis", Some(49.75), [8, 25, 55, 24, 19]),
+            // Nothing evaluated: no score series (never 0, never 100).
+            framework("hipaa", None, [0, 0, 9, 0, 0]),
+            framework("pss", Some(100.0), [21, 0, 0, 0, 0]),
+        ];
+        let Some(m) = parse(&render(&r)) else { return };
+        assert_eq!(m["bulwark_framework_score{framework=cis}"], 49.75);
+        assert_eq!(m["bulwark_framework_score{framework=pss}"], 100.0);
+        assert!(!m.contains_key("bulwark_framework_score{framework=hipaa}"));
+        assert_eq!(
+            m["bulwark_framework_controls{framework=cis,status=fail}"],
+            25.0
+        );
+        assert_eq!(
+            m["bulwark_framework_controls{framework=cis,status=not-implemented}"],
+            24.0
+        );
+        assert_eq!(
+            m["bulwark_framework_controls{framework=hipaa,status=not-evaluated}"],
+            9.0
+        );
+        let series = m
+            .keys()
+            .filter(|k| k.starts_with("bulwark_framework_controls{"))
+            .count();
+        assert_eq!(series, 3 * 5);
     }
 
     #[test]

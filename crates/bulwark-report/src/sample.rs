@@ -182,6 +182,7 @@ pub fn report() -> Report {
         },
         findings,
         catalog: Catalog::from_analyzers(&[Box::new(Rules)]),
+        compliance: Vec::new(),
     }
 }
 

@@ -28,7 +28,7 @@ static META: RuleMeta = RuleMeta {
     ],
     mappings: Mappings {
         cis: &["5.5.1"],
-        nsa: &["Authentication and authorization: admission controllers"],
+        nsa: &["Kubernetes Pod security: Pod security enforcement"],
         mitre: &["T1562.001"],
         pss: &[],
         pci_dss: &["6.4.1"],

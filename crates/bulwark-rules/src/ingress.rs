@@ -187,7 +187,7 @@ static WEAK_TLS_META: RuleMeta = RuleMeta {
     ],
     mappings: Mappings {
         cis: &[],
-        nsa: &["Network separation and hardening"],
+        nsa: &["Network separation and hardening: Encryption"],
         mitre: &["T1557"],
         pss: &[],
         pci_dss: &["4.2.1"],

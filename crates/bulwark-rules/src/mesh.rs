@@ -18,7 +18,7 @@ pub static CHECKS: &[&Check] = &[
 
 const MESH_MAPPINGS: Mappings = Mappings {
     cis: &[],
-    nsa: &["Network separation and hardening"],
+    nsa: &["Network separation and hardening: Encryption"],
     mitre: &["T1557"],
     pss: &[],
     pci_dss: &["4.2.1"],
@@ -208,7 +208,7 @@ static AUTHZ_META: RuleMeta = RuleMeta {
     ],
     mappings: Mappings {
         cis: &[],
-        nsa: &["Network separation and hardening"],
+        nsa: &["Network separation and hardening: Network policies"],
         mitre: &["T1210"],
         pss: &[],
         pci_dss: &["1.3.1", "7.2.1"],

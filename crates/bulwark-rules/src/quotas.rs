@@ -25,7 +25,7 @@ const fn meta(
         references: reference,
         mappings: Mappings {
             cis: &["5.6.1"],
-            nsa: &["Pod security: resource policies"],
+            nsa: &["Network separation and hardening: Resource policies"],
             mitre: &["T1499", "T1496"],
             pss: &[],
             pci_dss: &[],

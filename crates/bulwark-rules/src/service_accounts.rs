@@ -201,7 +201,7 @@ static DEFAULT_SA_META: RuleMeta = RuleMeta {
     ],
     mappings: Mappings {
         cis: &["5.1.5"],
-        nsa: &["Authentication and authorization"],
+        nsa: &["Authentication and authorization: role-based access control"],
         mitre: &["T1078.001", "T1552.007"],
         pss: &[],
         pci_dss: &["7.2.1", "7.2.2"],

@@ -303,6 +303,7 @@ fn analyze(a: AnalyzeArgs) -> Result<u8, String> {
                 },
                 findings: kept.into_iter().map(|al| al.finding).collect(),
                 catalog,
+                compliance: Vec::new(),
             };
             let opts = bulwark_report::RenderOptions {
                 width: 100,

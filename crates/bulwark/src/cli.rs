@@ -56,6 +56,9 @@ pub enum Command {
         #[command(subcommand)]
         command: crate::audit_cmd::AuditCommand,
     },
+    /// Compliance framework scores (CIS, NSA-CISA, MITRE ATT&CK, PSS, PCI
+    /// DSS, SOC 2, ISO 27001, HIPAA) of a scan, per control, with CI gates.
+    Compliance(crate::compliance_cmd::ComplianceArgs),
     /// Admission webhook: enforce at admission what `scan` reports.
     Admit {
         #[command(subcommand)]
@@ -172,7 +175,7 @@ impl FilterArgs {
 }
 
 /// Parses `1048576`, `512K`, `64M`, `1G` (also `64MiB`, `64MB`: powers of 1024).
-fn parse_size(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let upper = t.to_ascii_uppercase();
     let body = upper
@@ -204,6 +207,7 @@ pub fn run(cli: Cli) -> Result<u8, String> {
         Command::Cves(a) => crate::cves_cmd::run(a),
         Command::Audit { command } => crate::audit_cmd::run(command),
         Command::Admit { command } => crate::admit_cmd::run(command),
+        Command::Compliance(a) => crate::compliance_cmd::run(a),
         Command::Rules { format } => {
             let cat = pipeline::catalog();
             match format {
@@ -247,6 +251,10 @@ fn scan(a: ScanArgs) -> Result<u8, String> {
     let mut settings = f.settings(&a.paths, a.fail_on)?;
     if let Some(m) = a.context {
         settings.context = m;
+    }
+    if matches!(a.format, OutFormat::Prometheus) {
+        // bulwark_framework_score: every shipped framework.
+        settings.compliance = bulwark_compliance::builtin().iter().collect();
     }
     let mut load = LoadOptions::default();
     if let Some(n) = a.max_file_size {

@@ -298,8 +298,12 @@ fn render(
 
 fn scan(a: ClusterScanArgs) -> Result<u8, String> {
     let f = &a.filter;
-    let settings = f.settings(&[], a.fail_on)?;
+    let mut settings = f.settings(&[], a.fail_on)?;
     let format = format_of(a.format);
+    if format == Format::Prometheus {
+        // bulwark_framework_score: every shipped framework.
+        settings.compliance = bulwark_compliance::builtin().iter().collect();
+    }
     if a.snapshot.is_some() && (a.connect.all_contexts || a.connect.contexts.len() > 1) {
         return Err("--snapshot holds one cluster: pass one --context".into());
     }

@@ -30,6 +30,7 @@ mod admit_namespaces;
 mod audit_cmd;
 mod cli;
 mod cluster_cmd;
+mod compliance_cmd;
 mod cves_cmd;
 mod explain;
 mod html_extras;

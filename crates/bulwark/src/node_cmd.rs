@@ -2,11 +2,11 @@
 //! host. Collection and checks live in `bulwark-node`; this file wires the
 //! loader in as the config-file parser and the scan catalog in for section 5.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use bulwark_core::{Origin, Resource};
-use bulwark_node::bench::{self, BenchOptions, PolicyRule, Target};
+use bulwark_node::bench::{self, BenchOptions, BenchReport, PolicyRule, Target};
 use bulwark_node::distro::Distro;
 use clap::ValueEnum;
 
@@ -71,6 +71,36 @@ fn parse(name: &str, text: &str) -> Result<Vec<Resource>, String> {
         .collect())
 }
 
+/// The CIS benchmark of the host under `root` (also `bulwark compliance
+/// --node-root`): section 5 points at the scan rules that judge it.
+pub fn bench_report(
+    root: &Path,
+    distro: Option<Distro>,
+    targets: Vec<Target>,
+) -> Result<BenchReport, String> {
+    if !root.is_dir() {
+        return Err(format!("{}: not a directory", root.display()));
+    }
+    let policy_rules = crate::pipeline::catalog()
+        .iter()
+        .filter(|r| r.mappings.cis.iter().any(|c| c.starts_with("5.")))
+        .map(|r| PolicyRule {
+            rule_id: r.id.to_string(),
+            command: "bulwark scan".to_string(),
+            cis: r.mappings.cis.iter().map(|c| c.to_string()).collect(),
+        })
+        .collect();
+    let host = bulwark_node::collect::collect_node(root, distro, &parse);
+    Ok(bench::run(
+        &host,
+        &BenchOptions {
+            targets,
+            policy_rules,
+            ..Default::default()
+        },
+    ))
+}
+
 pub fn run(a: NodeArgs) -> Result<u8, String> {
     if a.benchmark != "cis-1.12" {
         return Err(format!(
@@ -87,27 +117,7 @@ pub fn run(a: NodeArgs) -> Result<u8, String> {
         .iter()
         .map(|t| Target::parse(t))
         .collect::<Result<Vec<_>, _>>()?;
-    if !a.root.is_dir() {
-        return Err(format!("{}: not a directory", a.root.display()));
-    }
-    let policy_rules = crate::pipeline::catalog()
-        .iter()
-        .filter(|r| r.mappings.cis.iter().any(|c| c.starts_with("5.")))
-        .map(|r| PolicyRule {
-            rule_id: r.id.to_string(),
-            command: "bulwark scan".to_string(),
-            cis: r.mappings.cis.iter().map(|c| c.to_string()).collect(),
-        })
-        .collect();
-    let host = bulwark_node::collect::collect_node(&a.root, distro, &parse);
-    let report = bench::run(
-        &host,
-        &BenchOptions {
-            targets,
-            policy_rules,
-            ..Default::default()
-        },
-    );
+    let report = bench_report(&a.root, distro, targets)?;
     match a.format {
         NodeFormat::Json => outln!(
             "{}",

@@ -36,6 +36,18 @@ pub fn catalog() -> Catalog {
     Catalog::from_analyzers(&analyzers())
 }
 
+/// Which objects each rule evaluates, for compliance scores: the shipped
+/// scopes, with bulwark-node telling which control plane component a pod runs.
+pub fn compliance_scopes() -> bulwark_compliance::Scopes {
+    fn components(res: &bulwark_core::Resource) -> Vec<&'static str> {
+        bulwark_node::manifest::components(res)
+            .iter()
+            .map(|f| f.component.binary())
+            .collect()
+    }
+    bulwark_compliance::Scopes::builtin().with_components(components)
+}
+
 /// Where the filter settings of a scan come from, besides the command line.
 #[derive(Debug, Default)]
 pub struct FilterSources<'a> {
@@ -59,6 +71,9 @@ pub struct ScanSettings {
     pub context: ContextMode,
     /// The `admission:` section of the config, with where it is.
     pub admission: Option<(serde_json::Value, String)>,
+    /// Frameworks to score the scan against (`Report::compliance`); none
+    /// by default, since only some outputs show scores.
+    pub compliance: Vec<&'static bulwark_compliance::Framework>,
 }
 
 /// Reads the config and baseline and merges them with the command line.
@@ -124,6 +139,7 @@ pub fn settings(
         pss,
         context,
         admission,
+        compliance: Vec::new(),
     })
 }
 
@@ -196,9 +212,14 @@ fn scan_contexts(
     let analyzers = analyzers_for(&settings.pss);
     let catalog = Catalog::from_analyzers(&analyzers);
     let mut findings = Vec::new();
+    // Scores also count what `*` on `*` RBAC rules imply (not listed in the report).
+    let mut implied = Vec::new();
     for inv in &contexts {
         for a in &analyzers {
             a.analyze(inv, &mut findings);
+        }
+        if !settings.compliance.is_empty() {
+            bulwark_rbac::risky::implied_by_wildcards(inv, &mut implied);
         }
     }
     let sizes: Vec<usize> = contexts.iter().map(Inventory::len).collect();
@@ -210,6 +231,21 @@ fn scan_contexts(
     sort_findings(&mut findings);
     let mut outcome = settings.filter.apply(&inv, &catalog, findings);
     let findings = std::mem::take(&mut outcome.reported);
+    let compliance = if settings.compliance.is_empty() {
+        Vec::new()
+    } else {
+        let selection = &settings.filter.selection;
+        let ran = |id: &str| catalog.get(id).is_some_and(|r| selection.selects_rule(r));
+        // The same waivers apply to them as to the reported findings.
+        let implied = settings.filter.apply(&inv, &catalog, implied).reported;
+        bulwark_compliance::score(
+            settings.compliance.iter().copied(),
+            &compliance_scopes(),
+            inv.iter(),
+            findings.iter().chain(&implied),
+            &ran,
+        )
+    };
     let mut by_severity = std::collections::BTreeMap::new();
     for s in Severity::ALL {
         by_severity.insert(s, 0);
@@ -233,6 +269,7 @@ fn scan_contexts(
         },
         findings,
         catalog,
+        compliance,
     };
     let mut rest = inv.resources.into_iter();
     let contexts = sizes

@@ -196,6 +196,9 @@ fn a_full_disk_is_an_error_not_a_panic_for_every_command() {
         vec!["node", "--root", &root, "--format", "json"],
         vec!["cves"],
         vec!["cves", "--format", "json"],
+        vec!["compliance", "--no-config", "all.yaml"],
+        vec!["compliance", "--no-config", "--format", "json", "all.yaml"],
+        vec!["compliance", "--list"],
     ];
     for args in commands {
         let full = std::fs::OpenOptions::new()

@@ -10,7 +10,34 @@ pub mod kubelet;
 use bulwark_core::{Mappings, RuleMeta, Severity};
 
 pub(crate) const CIS_DOC: &str = "https://www.cisecurity.org/benchmark/kubernetes";
-pub(crate) const NSA_CONTROL_PLANE: &str = "Authentication and authorization; Audit logging";
+
+/// The NSA-CISA Kubernetes Hardening Guidance (v1.2) section a node rule
+/// belongs to, by the rule's category.
+const fn nsa_section(category: &str) -> &'static [&'static str] {
+    const fn eq(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+    if eq(category, "encryption") {
+        &["Network separation and hardening: Secrets"]
+    } else if eq(category, "audit") {
+        &["Audit logging and threat detection: Kubernetes native audit logging configuration"]
+    } else if eq(category, "kubeconfig") {
+        &["Network separation and hardening: Kubeconfig files"]
+    } else {
+        &["Network separation and hardening: Control plane hardening"]
+    }
+}
 
 /// Metadata of a node rule; the CIS id is its mapping.
 #[allow(clippy::too_many_arguments)]
@@ -34,7 +61,7 @@ pub(crate) const fn rule(
         references,
         mappings: Mappings {
             cis,
-            nsa: &[NSA_CONTROL_PLANE],
+            nsa: nsa_section(category),
             mitre: &[],
             pss: &[],
             pci_dss: &["2.2.1"],

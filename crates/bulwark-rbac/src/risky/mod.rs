@@ -13,7 +13,7 @@ pub mod meta;
 use bulwark_core::{Analyzer, FieldPath, Finding, Inventory, Resource, RuleMeta, Severity};
 
 use crate::defaults;
-use crate::model::{IssueKind, Model, RBAC_GROUP, Role, RoleId, RoleKind};
+use crate::model::{BindingKind, IssueKind, Model, RBAC_GROUP, Role, RoleId, RoleKind};
 use crate::request::{Request, SubjectName};
 use crate::rule::{ALL, PolicyRule, rule_allows};
 
@@ -201,12 +201,111 @@ fn refers_to_reconciled_cluster_admin(m: &Model<'_>, b: &crate::model::Binding<'
         })
 }
 
+/// Whether a binding grants `*` on `*`: its role is admin-equivalent, or it
+/// is the API server's reconciled cluster-admin.
+fn binds_admin(m: &Model<'_>, b: &crate::model::Binding<'_>) -> bool {
+    b.role.is_some_and(|r| is_admin_equivalent(m, r)) || refers_to_reconciled_cluster_admin(m, b)
+}
+
+/// The cluster-scoped resources among the asks.
+fn cluster_scoped(resource: &str) -> bool {
+    matches!(
+        resource,
+        "nodes"
+            | "persistentvolumes"
+            | "certificatesigningrequests"
+            | "clusterroles"
+            | "mutatingwebhookconfigurations"
+            | "validatingwebhookconfigurations"
+    )
+}
+
 fn split(resource: &str) -> (&str, &str) {
     resource.split_once('/').unwrap_or((resource, ""))
 }
 
 fn rule_field(i: usize, field: &str) -> FieldPath {
     FieldPath::parse("rules").index(i).key(field)
+}
+
+/// The risky-grant findings (`rbac-secrets-read`, `rbac-pod-exec`, ...) that
+/// `*` on `*` rules imply but the scan does not list (the wildcard rules
+/// report them). Compliance scores count them, so that a control such as
+/// "minimize access to secrets" never passes on a role that grants everything.
+///
+/// A binding to an admin-equivalent role (the built-in `cluster-admin`
+/// included, which the inputs rarely hold) implies them too, on the binding:
+/// within its namespace for a RoleBinding.
+pub fn implied_by_wildcards(inv: &Inventory, out: &mut Vec<Finding>) {
+    with_model(inv, |m| {
+        check_roles(m, Mode::Implied, out);
+        implied_by_admin_bindings(m, out);
+    });
+}
+
+fn implied_by_admin_bindings(m: &Model<'_>, out: &mut Vec<Finding>) {
+    for b in &m.bindings {
+        if b.bootstrap || is_default_data(b.res) {
+            continue;
+        }
+        let admin = binds_admin(m, b);
+        if !admin {
+            continue;
+        }
+        let cluster_wide = b.kind == BindingKind::ClusterRoleBinding;
+        for ask in ASKS {
+            let here = match ask.scope {
+                Scope::Anywhere => true,
+                Scope::ClusterOrKubeSystem => cluster_wide || b.namespace == Some("kube-system"),
+            };
+            // Within a namespace, a binding grants nothing cluster-scoped.
+            let reachable = cluster_wide
+                || ask
+                    .resources
+                    .iter()
+                    .any(|(_, r)| !cluster_scoped(split(r).0));
+            if here && reachable {
+                out.push(Finding::new(
+                    ask.meta.id,
+                    ask.meta.severity,
+                    b.res,
+                    FieldPath::parse("roleRef"),
+                    format!(
+                        "{} binds an admin-equivalent role: {}",
+                        b.res.id.display(),
+                        ask.meta.title
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// Runs `f` on the RBAC model of `inv` (with the default roles it lacks),
+/// when `inv` holds any RBAC object.
+fn with_model(inv: &Inventory, f: impl FnOnce(&Model<'_>)) {
+    let has_rbac = inv.iter().any(|r| {
+        r.group() == RBAC_GROUP
+            && matches!(
+                r.kind(),
+                "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding"
+            )
+    });
+    if !has_rbac {
+        return;
+    }
+    let extra = defaults::missing_from(inv.iter()).unwrap_or_default();
+    f(&Model::from_resources(inv.iter().chain(extra.iter())));
+}
+
+/// Every role written in the inputs (not bootstrap or default data).
+fn check_roles(m: &Model<'_>, mode: Mode, out: &mut Vec<Finding>) {
+    for (id, role) in m.roles.iter().enumerate() {
+        if role.bootstrap || is_default_data(role.res) {
+            continue;
+        }
+        check_role(m, id, role, mode, out);
+    }
 }
 
 impl Analyzer for RbacAnalyzer {
@@ -219,42 +318,29 @@ impl Analyzer for RbacAnalyzer {
     }
 
     fn analyze(&self, inv: &Inventory, out: &mut Vec<Finding>) {
-        let has_rbac = inv.iter().any(|r| {
-            r.group() == RBAC_GROUP
-                && matches!(
-                    r.kind(),
-                    "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding"
-                )
+        with_model(inv, |m| {
+            check_roles(m, Mode::Report, out);
+            check_bindings(m, out);
+            for i in &m.issues {
+                if is_default_data(i.res)
+                    || !matches!(
+                        i.kind,
+                        IssueKind::MissingRole
+                            | IssueKind::InvalidRoleRef
+                            | IssueKind::InvalidSubject
+                    )
+                {
+                    continue;
+                }
+                out.push(Finding::new(
+                    meta::GRANTS_NOTHING.id,
+                    meta::GRANTS_NOTHING.severity,
+                    i.res,
+                    i.path.clone(),
+                    i.message.clone(),
+                ));
+            }
         });
-        if !has_rbac {
-            return;
-        }
-        let extra = defaults::missing_from(inv.iter()).unwrap_or_default();
-        let m = Model::from_resources(inv.iter().chain(extra.iter()));
-        for (id, role) in m.roles.iter().enumerate() {
-            if role.bootstrap || is_default_data(role.res) {
-                continue;
-            }
-            check_role(&m, id, role, out);
-        }
-        check_bindings(&m, out);
-        for i in &m.issues {
-            if is_default_data(i.res)
-                || !matches!(
-                    i.kind,
-                    IssueKind::MissingRole | IssueKind::InvalidRoleRef | IssueKind::InvalidSubject
-                )
-            {
-                continue;
-            }
-            out.push(Finding::new(
-                meta::GRANTS_NOTHING.id,
-                meta::GRANTS_NOTHING.severity,
-                i.res,
-                i.path.clone(),
-                i.message.clone(),
-            ));
-        }
     }
 }
 
@@ -278,7 +364,15 @@ fn cluster_or_kube_system(m: &Model<'_>, id: RoleId, role: &Role<'_>) -> Option<
     }
 }
 
-fn check_role(m: &Model<'_>, id: RoleId, role: &Role<'_>, out: &mut Vec<Finding>) {
+/// What `check_role` reports: the scan's findings, or only the powers a
+/// `*` on `*` rule implies (which the scan leaves to the wildcard rules).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Report,
+    Implied,
+}
+
+fn check_role(m: &Model<'_>, id: RoleId, role: &Role<'_>, mode: Mode, out: &mut Vec<Finding>) {
     let emit = |out: &mut Vec<Finding>, meta: &'static RuleMeta, sev, path, msg: String| {
         out.push(Finding::new(meta.id, sev, role.res, path, msg));
     };
@@ -300,42 +394,46 @@ fn check_role(m: &Model<'_>, id: RoleId, role: &Role<'_>, out: &mut Vec<Finding>
                 base
             }
         };
-        if rule.verbs.contains(&ALL) {
-            emit(
-                out,
-                &meta::WILDCARD_VERB,
-                wild_sev(meta::WILDCARD_VERB.severity),
-                rule_field(i, "verbs"),
-                format!("{what} rules[{i}] grants every verb: {}", rule.compact()),
-            );
-        }
-        if rule.resources.contains(&ALL) {
-            emit(
-                out,
-                &meta::WILDCARD_RESOURCE,
-                wild_sev(meta::WILDCARD_RESOURCE.severity),
-                rule_field(i, "resources"),
-                format!(
-                    "{what} rules[{i}] grants every resource: {}",
-                    rule.compact()
-                ),
-            );
-        }
-        if rule.api_groups.contains(&ALL) {
-            emit(
-                out,
-                &meta::WILDCARD_API_GROUP,
-                meta::WILDCARD_API_GROUP.severity,
-                rule_field(i, "apiGroups"),
-                format!(
-                    "{what} rules[{i}] applies to every API group: {}",
-                    rule.compact()
-                ),
-            );
+        if mode == Mode::Report {
+            if rule.verbs.contains(&ALL) {
+                emit(
+                    out,
+                    &meta::WILDCARD_VERB,
+                    wild_sev(meta::WILDCARD_VERB.severity),
+                    rule_field(i, "verbs"),
+                    format!("{what} rules[{i}] grants every verb: {}", rule.compact()),
+                );
+            }
+            if rule.resources.contains(&ALL) {
+                emit(
+                    out,
+                    &meta::WILDCARD_RESOURCE,
+                    wild_sev(meta::WILDCARD_RESOURCE.severity),
+                    rule_field(i, "resources"),
+                    format!(
+                        "{what} rules[{i}] grants every resource: {}",
+                        rule.compact()
+                    ),
+                );
+            }
+            if rule.api_groups.contains(&ALL) {
+                emit(
+                    out,
+                    &meta::WILDCARD_API_GROUP,
+                    meta::WILDCARD_API_GROUP.severity,
+                    rule_field(i, "apiGroups"),
+                    format!(
+                        "{what} rules[{i}] applies to every API group: {}",
+                        rule.compact()
+                    ),
+                );
+            }
         }
         // A `*` on `*` rule is already reported by the wildcard rules;
-        // listing every power it implies would bury them.
-        if rule.verbs.contains(&ALL) && rule.resources.contains(&ALL) {
+        // listing every power it implies would bury them (`Mode::Implied`
+        // lists exactly those, for compliance scores).
+        let star_on_star = rule.verbs.contains(&ALL) && rule.resources.contains(&ALL);
+        if star_on_star != (mode == Mode::Implied) {
             continue;
         }
         for ask in ASKS {
@@ -353,6 +451,11 @@ fn check_role(m: &Model<'_>, id: RoleId, role: &Role<'_>, out: &mut Vec<Finding>
             let mut resources: Vec<String> = Vec::new();
             for (group, resource) in ask.resources {
                 let (res, sub) = split(resource);
+                // A Role grants nothing on cluster-scoped resources: its `*`
+                // implies none of them.
+                if mode == Mode::Implied && role.kind == RoleKind::Role && cluster_scoped(res) {
+                    continue;
+                }
                 for verb in ask.verbs {
                     if rule_allows(rule, &Request::resource(verb, group, res, sub)) {
                         if !verbs.contains(verb) {
@@ -384,7 +487,7 @@ fn check_role(m: &Model<'_>, id: RoleId, role: &Role<'_>, out: &mut Vec<Finding>
             }
         }
     }
-    if !m.is_bound(id) && !m.is_aggregated(id) {
+    if mode == Mode::Report && !m.is_bound(id) && !m.is_aggregated(id) {
         emit(
             out,
             &meta::UNUSED_ROLE,
@@ -400,8 +503,7 @@ fn check_bindings(m: &Model<'_>, out: &mut Vec<Finding>) {
         if b.bootstrap || is_default_data(b.res) {
             continue;
         }
-        let admin = b.role.is_some_and(|r| is_admin_equivalent(m, r))
-            || refers_to_reconciled_cluster_admin(m, b);
+        let admin = binds_admin(m, b);
         for s in &b.subjects {
             let Some(subject) = &s.resolved else {
                 continue;

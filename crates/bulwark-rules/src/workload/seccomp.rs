@@ -37,7 +37,8 @@ static META: RuleMeta = RuleMeta {
         cis: &["5.6.2"],
         nsa: &[NSA_HARDENING],
         mitre: &["T1611", "T1068"],
-        pss: &["baseline: Seccomp", "restricted: Seccomp"],
+        // Not baseline: Seccomp, which allows an unset profile (reported here).
+        pss: &["restricted: Seccomp"],
         pci_dss: &["2.2.1"],
         soc2: &["CC6.8"],
         iso27001: &["A.8.9"],
