@@ -252,8 +252,8 @@ fn scan(a: ScanArgs) -> Result<u8, String> {
     if let Some(m) = a.context {
         settings.context = m;
     }
-    if matches!(a.format, OutFormat::Prometheus) {
-        // bulwark_framework_score: every shipped framework.
+    if matches!(a.format, OutFormat::Prometheus | OutFormat::Html) {
+        // bulwark_framework_score and the page's scores: every shipped framework.
         settings.compliance = bulwark_compliance::builtin().iter().collect();
     }
     let mut load = LoadOptions::default();

@@ -300,8 +300,8 @@ fn scan(a: ClusterScanArgs) -> Result<u8, String> {
     let f = &a.filter;
     let mut settings = f.settings(&[], a.fail_on)?;
     let format = format_of(a.format);
-    if format == Format::Prometheus {
-        // bulwark_framework_score: every shipped framework.
+    if matches!(format, Format::Prometheus | Format::Html) {
+        // bulwark_framework_score and the page's scores: every shipped framework.
         settings.compliance = bulwark_compliance::builtin().iter().collect();
     }
     if a.snapshot.is_some() && (a.connect.all_contexts || a.connect.contexts.len() > 1) {

@@ -134,6 +134,31 @@ fn insecure_example_report_renders_filters_and_sorts_in_chromium() {
         assert!(!html.contains(external), "{external}");
     }
 
+    // Framework scores are those of `bulwark compliance`, in the chart and
+    // the per-framework summary.
+    let c = bulwark(&[
+        "compliance",
+        "--no-config",
+        "--format",
+        "json",
+        "examples/insecure",
+    ]);
+    let scores: Value = serde_json::from_slice(&c.stdout).unwrap();
+    assert!(html.contains(r#"<figure id="chart-frameworks">"#));
+    for fw in scores["frameworks"].as_array().unwrap() {
+        let s = fw["score"].as_f64().unwrap();
+        let name = format!(
+            "{} {}",
+            fw["name"].as_str().unwrap(),
+            fw["version"].as_str().unwrap()
+        );
+        // minijinja's HTML escaping of the name.
+        let escaped = name.replace('&', "&amp;").replace('/', "&#x2f;");
+        let summary = format!("<strong>{escaped}</strong>: {s:?}%");
+        assert!(html.contains(&summary), "{summary}");
+        assert!(html.contains(&format!(">{s:.1}%</text>")), "{name} {s}");
+    }
+
     // The numbers the page must show, from the same scan as JSON.
     let json = bulwark(&["scan", "--no-config", "examples/insecure", "-f", "json"]);
     let report: Value = serde_json::from_slice(&json.stdout).unwrap();

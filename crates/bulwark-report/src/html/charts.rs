@@ -8,14 +8,14 @@ use std::fmt::Write as _;
 
 use bulwark_core::{ObjectRef, Severity};
 
-use super::Framework;
 use crate::model::Report;
+use bulwark_compliance::FrameworkScore;
 
 /// Rows in the namespace and rule charts; the rest are summed in one row.
 pub const MAX_ROWS: usize = 12;
 
 const WIDTH: f64 = 640.0;
-const LABEL: f64 = 210.0;
+const LABEL: f64 = 230.0;
 const NOTE: f64 = 90.0;
 const ROW: f64 = 24.0;
 
@@ -259,24 +259,24 @@ pub fn objects_by_worst(report: &Report) -> String {
 
 /// Framework scores; a framework with nothing evaluated says so instead of
 /// drawing a bar.
-pub fn framework_scores(frameworks: &[Framework]) -> String {
+pub fn framework_scores(frameworks: &[FrameworkScore]) -> String {
     let bars: Vec<Bar> = frameworks
         .iter()
         .map(|f| match f.score {
             Some(s) => Bar {
                 label: format!("{} {}", f.name, f.version),
                 segments: vec![Segment {
-                    value: s * 100.0,
-                    class: if s >= 0.9 {
+                    value: s,
+                    class: if s >= 90.0 {
                         "score-good"
-                    } else if s >= 0.6 {
+                    } else if s >= 60.0 {
                         "score-fair"
                     } else {
                         "score-poor"
                     },
-                    title: format!("{:.0}% of evaluated controls' objects pass", s * 100.0),
+                    title: format!("{s:.1}%: the mean over the evaluated controls"),
                 }],
-                note: format!("{:.0}%", s * 100.0),
+                note: format!("{s:.1}%"),
             },
             None => Bar {
                 label: format!("{} {}", f.name, f.version),

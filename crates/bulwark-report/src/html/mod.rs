@@ -10,7 +10,8 @@
 //! through `textContent` only); messages are the findings' own, already
 //! redacted by the rules; the size grows by about one row of JSON per
 //! finding, with rule texts, files and objects written once
-//! (`tests/html_size.rs` keeps 10,000 findings under 2 MB).
+//! (`crates/bulwark/tests/html_report.rs` keeps 10,000 findings under 2 MB).
+//! Compliance scores are the report's own (`Report::compliance`).
 
 pub mod charts;
 mod payload;
@@ -21,13 +22,13 @@ use serde::Serialize;
 
 use crate::model::Report;
 
-/// What the page shows besides findings: results of analyzers that are not
-/// findings, computed by the caller (the renderer computes nothing).
+/// What the page shows besides findings and scores: results of analyzers
+/// that are not findings, computed by the caller (the renderer computes
+/// nothing).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Extras {
     /// What was scanned, for the title (`examples/insecure`).
     pub subject: String,
-    pub frameworks: Vec<Framework>,
     /// RBAC privilege-escalation paths, when the inputs held RBAC objects.
     pub escalations: Vec<Escalation>,
     /// NetworkPolicy reachability matrices, one per context with workloads.
@@ -35,29 +36,6 @@ pub struct Extras {
     /// Checks that could not run and why (a resource a cluster did not
     /// list); shown beside the unreadable and skipped inputs.
     pub not_evaluated: Vec<String>,
-}
-
-/// One compliance framework's score.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Framework {
-    pub id: String,
-    pub name: String,
-    pub version: String,
-    /// Mean over the automated controls that were evaluated, 0 to 1;
-    /// `None` when none was (never shown as 100%).
-    pub score: Option<f64>,
-    pub controls: Vec<Control>,
-}
-
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Control {
-    pub id: String,
-    pub title: String,
-    /// `pass`, `fail`, `not-evaluated`, `manual` or `not-implemented`.
-    pub status: String,
-    pub passed: usize,
-    pub evaluated: usize,
-    pub failing_rules: Vec<String>,
 }
 
 /// A path from a subject to cluster-admin-equivalent power.
@@ -119,14 +97,14 @@ pub fn render_with(report: &Report, extras: &Extras, out: &mut dyn Write) -> io:
         errors => s.errors.iter().map(ToString::to_string).collect::<Vec<_>>(),
         skipped => &s.skipped,
         not_evaluated => &extras.not_evaluated,
-        frameworks => &extras.frameworks,
+        frameworks => &report.compliance,
         escalations => &extras.escalations,
         reachability => &extras.reachability,
         charts => minijinja::context! {
             namespaces => charts::severity_by_namespace(report),
             rules => charts::top_rules(report),
             objects => charts::objects_by_worst(report),
-            frameworks => charts::framework_scores(&extras.frameworks),
+            frameworks => charts::framework_scores(&report.compliance),
         },
         style => STYLE,
         script => SCRIPT,
