@@ -131,6 +131,14 @@ fn host_scores(root: &Path, frameworks: &[&Framework]) -> Result<Vec<FrameworkSc
         return Err("--node-root scores the CIS benchmark only: add --framework cis".into());
     };
     let report = crate::node_cmd::bench_report(root, None, Vec::new())?;
+    Ok(vec![score_bench(cis, &report)])
+}
+
+/// CIS scored from a finished host benchmark.
+pub(crate) fn score_bench(
+    cis: &Framework,
+    report: &bulwark_node::bench::BenchReport,
+) -> FrameworkScore {
     let results: Vec<(String, HostVerdict)> = report
         .results()
         .map(|r| {
@@ -143,7 +151,7 @@ fn host_scores(root: &Path, frameworks: &[&Framework]) -> Result<Vec<FrameworkSc
             (r.id.to_string(), v)
         })
         .collect();
-    Ok(vec![bulwark_compliance::score_host(cis, &results)])
+    bulwark_compliance::score_host(cis, &results)
 }
 
 fn print(

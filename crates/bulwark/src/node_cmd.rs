@@ -16,6 +16,8 @@ pub enum NodeFormat {
     Json,
     Sarif,
     Junit,
+    /// One self-contained HTML page: failing checks, CIS score per control.
+    Html,
 }
 
 #[derive(clap::Args, Debug)]
@@ -130,10 +132,78 @@ pub fn run(a: NodeArgs) -> Result<u8, String> {
             serde_json::to_string_pretty(&bench::sarif::to_sarif(&report))
                 .map_err(|e| e.to_string())?
         ),
+        NodeFormat::Html => out!("{}", html_page(&a.root, &report)?),
     }
     Ok(if report.summary.fail > 0 {
         a.exit_code
     } else {
         0
     })
+}
+
+/// The benchmark as the HTML report shows a scan: each FAIL a finding on
+/// the node (with the check's evidence), WARN and NOT_EVALUATED listed as
+/// what was not decided, and the CIS framework scored per control as
+/// `bulwark compliance --node-root` scores it.
+fn html_page(root: &Path, report: &BenchReport) -> Result<String, String> {
+    use bulwark_core::{FieldPath, Finding, ObjectRef, Severity};
+    let node = ObjectRef {
+        api_version: "bulwark.dev/v1".into(),
+        kind: "Node".into(),
+        namespace: None,
+        name: root.display().to_string(),
+    };
+    let mut findings = Vec::new();
+    let mut undecided = Vec::new();
+    for r in report.results() {
+        let evidence = r.evidence.join("; ");
+        match r.status {
+            bulwark_node::Status::Fail => findings.push(Finding {
+                rule_id: format!("cis-{}", r.id).into(),
+                severity: Severity::High,
+                message: format!("{} ({evidence}). Fix: {}", r.title, r.remediation),
+                object: node.clone(),
+                path: FieldPath::root(),
+                location: None,
+                subject: None,
+            }),
+            bulwark_node::Status::Warn => {
+                undecided.push(format!("{} {} (manual): {evidence}", r.id, r.title));
+            }
+            bulwark_node::Status::NotEvaluated => {
+                undecided.push(format!("{} {} (not evaluated): {evidence}", r.id, r.title));
+            }
+            bulwark_node::Status::Pass => {}
+        }
+    }
+    let mut by_severity: std::collections::BTreeMap<Severity, usize> =
+        Severity::ALL.iter().map(|s| (*s, 0)).collect();
+    by_severity.insert(Severity::High, findings.len());
+    let compliance = bulwark_compliance::builtin()
+        .iter()
+        .filter(|f| f.id == "cis")
+        .map(|cis| crate::compliance_cmd::score_bench(cis, report))
+        .collect();
+    let page = bulwark_report::Report {
+        tool: bulwark_report::Tool {
+            name: "bulwark",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        summary: bulwark_report::Summary {
+            objects: 1,
+            by_severity,
+            ..Default::default()
+        },
+        findings,
+        catalog: Default::default(),
+        compliance,
+    };
+    let extras = bulwark_report::html::Extras {
+        subject: format!("node {} ({})", root.display(), report.benchmark),
+        not_evaluated: undecided,
+        ..Default::default()
+    };
+    let mut buf = Vec::new();
+    bulwark_report::html::render_with(&page, &extras, &mut buf).map_err(|e| e.to_string())?;
+    String::from_utf8(buf).map_err(|e| e.to_string())
 }

@@ -56,3 +56,52 @@ fn nothing_failed_nothing_to_signal() {
     );
     assert_eq!(code, Some(0));
 }
+
+#[test]
+fn the_html_page_shows_failing_checks_and_the_cis_score_of_compliance() {
+    let root = anonymous_kubelet();
+    let (code, page) = node(root.path(), &["--format", "html"]);
+    assert_eq!(code, Some(0));
+    let (_, json) = node(root.path(), &["--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let fails = v["summary"]["fail"].as_u64().unwrap();
+    assert!(fails >= 1, "{json}");
+    // Every FAIL is a finding in the page's data (rule cis-<id>), here 4.2.1.
+    assert!(page.contains(r#""id":"cis-4.2.1""#), "no 4.2.1 finding");
+    assert!(page.contains(&format!(r#"<div class="n">{fails}</div><div>high</div>"#)));
+    // The CIS score is the one `compliance --node-root` gives for this host.
+    let out = Command::cargo_bin("bulwark")
+        .expect("binary")
+        .args([
+            "compliance",
+            "--format",
+            "json",
+            "--framework",
+            "cis",
+            "--node-root",
+        ])
+        .arg(root.path())
+        .output()
+        .expect("runs");
+    let c: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let score = &c["frameworks"][0]["score"];
+    // The targets differ (node vs all): compare on the whole benchmark.
+    let (_, all) = {
+        let out = Command::cargo_bin("bulwark")
+            .expect("binary")
+            .args(["node", "--format", "html", "--root"])
+            .arg(root.path())
+            .output()
+            .expect("runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let want = match score.as_f64() {
+        Some(s) => format!("<strong>CIS Kubernetes Benchmark 1.12</strong>: {s:?}%"),
+        None => "<strong>CIS Kubernetes Benchmark 1.12</strong>: not evaluated".into(),
+    };
+    assert!(all.contains(&want), "{want}");
+    assert!(all.contains("default-src 'none'"));
+}
