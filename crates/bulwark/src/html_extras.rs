@@ -61,7 +61,11 @@ fn escalations(inv: &Inventory, label: &str, x: &mut Extras) {
     if !inv.iter().any(|r| rbac.contains(&r.kind())) {
         return;
     }
-    let m = bulwark_rbac::Model::build(inv);
+    // The kubeadm defaults the inputs do not define, so that bindings to
+    // cluster-admin, edit or view resolve (as the scan's RBAC rules do);
+    // their own system subjects are not starting points.
+    let extra = bulwark_rbac::defaults::missing_from(inv.iter()).unwrap_or_default();
+    let m = bulwark_rbac::Model::from_resources(inv.iter().chain(extra.iter()));
     let secrets = inv.of_kind("Secret").map(|r| &r.value);
     let report = bulwark_rbac::escalation::Finder::new(&m)
         .with_secrets(secrets)

@@ -302,3 +302,72 @@ fn html_size_stays_within_budget() {
     );
     eprintln!("{size} bytes for {n} findings");
 }
+
+/// The RBAC view: a path from a CI service account through pod creation
+/// in kube-system to cluster-admin, each step with its reason; and a
+/// credential found in the inputs appears redacted only.
+#[test]
+fn escalation_paths_are_drawn_and_secrets_stay_redacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("rbac.yaml");
+    std::fs::write(
+        &f,
+        r#"apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: backup-admin}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: ServiceAccount, name: backup, namespace: kube-system}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: deployer, namespace: kube-system}
+rules: [{apiGroups: [""], resources: ["pods"], verbs: ["create"]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: ci, namespace: kube-system}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer}
+subjects: [{kind: ServiceAccount, name: deployer, namespace: ci}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: ci-settings, namespace: ci}
+data:
+  AWS_SECRET_ACCESS_KEY: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+"#,
+    )
+    .unwrap();
+    let out = dir.path().join("r.html");
+    html_of(f.to_str().unwrap(), out.to_str().unwrap());
+    let html = std::fs::read_to_string(&out).unwrap();
+    let start = html
+        .find(r#"<section id="rbac">"#)
+        .expect("the RBAC section");
+    let rbac = &html[start..start + html[start..].find("</section>").unwrap()];
+    let nodes: Vec<&str> = rbac
+        .split(r#"<li class="node">"#)
+        .skip(1)
+        .map(|s| &s[..s.find("</li>").unwrap()])
+        .collect();
+    assert_eq!(
+        nodes,
+        [
+            "sa:ci&#x2f;deployer",
+            "sa:kube-system&#x2f;backup",
+            "cluster-admin"
+        ]
+    );
+    assert!(
+        rbac.contains("can create pods in namespace kube-system"),
+        "{rbac}"
+    );
+    assert!(html.contains("credential-in-configmap"));
+    assert!(
+        !html.contains("wJalrXUtnFEMI"),
+        "the secret value is in the page"
+    );
+    assert!(
+        !html.contains("EXAMPLEKEY"),
+        "the secret value is in the page"
+    );
+}
