@@ -80,9 +80,23 @@ impl ConfigArgs {
             if !summary.errors.is_empty() {
                 return Err("--namespaces: some files could not be read".into());
             }
-            for r in resources {
-                admitter.namespaces.insert(r);
+            // Nothing given is dropped unsaid: what is not a Namespace is named.
+            for s in &summary.skipped {
+                eprintln!("bulwark: --namespaces: skipped {}: {}", s.file, s.reason);
             }
+            let mut learned = 0usize;
+            for r in resources {
+                if r.kind() == "Namespace" && r.group().is_empty() && !r.id.name.is_empty() {
+                    admitter.namespaces.insert(r);
+                    learned += 1;
+                } else {
+                    eprintln!(
+                        "bulwark: --namespaces: ignored {} (not a Namespace)",
+                        r.id.display()
+                    );
+                }
+            }
+            eprintln!("bulwark: --namespaces: {learned} namespaces known at start");
         }
         Ok(admitter)
     }

@@ -746,3 +746,37 @@ fn an_unlistable_cluster_keeps_the_webhook_unready_with_the_reason() {
     w.api.update(|d| d.forbidden.clear());
     w.eventually("ready once the list works", |w| w.get("/readyz").0 == 200);
 }
+
+#[test]
+fn namespaces_given_at_start_are_counted_and_other_objects_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("ns.yaml");
+    std::fs::write(
+        &f,
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels: {pod-security.kubernetes.io/enforce: baseline}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: stray, namespace: shop}\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_bulwark"))
+        .args(["admit", "review", "--no-config", "--namespaces"])
+        .arg(&f)
+        .arg("-")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write as _;
+            let review = review_of("1", &host_port_pod(), "shop").to_string();
+            c.stdin.take().unwrap().write_all(review.as_bytes())?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ignored ConfigMap/shop/stray (not a Namespace)"),
+        "{err}"
+    );
+    assert!(err.contains("1 namespaces known at start"), "{err}");
+    // The Namespace given decides: baseline forbids the host port.
+    assert_eq!(out.status.code(), Some(1), "{err}");
+}
