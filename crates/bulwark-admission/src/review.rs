@@ -151,6 +151,17 @@ pub fn decode(body: &[u8]) -> Result<AdmissionRequest, DecodeError> {
         uid: uid.to_string(),
         message: m,
     };
+    // The common case in one pass: a well-formed v1 review read straight
+    // into its type. Anything else (including duplicate keys, which a
+    // typed read refuses and a JSON value keeps the last of) takes the
+    // path below, which says precisely what is wrong.
+    if let Ok(review) = serde_json::from_slice::<AdmissionReview>(body)
+        && review.kind == "AdmissionReview"
+        && review.api_version == API_VERSION
+        && let Some(req) = review.request
+    {
+        return checked(req);
+    }
     let v: Value = serde_json::from_slice(body).map_err(|e| {
         err(
             "",
@@ -180,6 +191,16 @@ pub fn decode(body: &[u8]) -> Result<AdmissionRequest, DecodeError> {
     let req = review
         .request
         .ok_or_else(|| err(&uid, "AdmissionReview has no request".into()))?;
+    checked(req)
+}
+
+/// The request's own invariants: a uid, and an object for CREATE/UPDATE.
+fn checked(req: AdmissionRequest) -> Result<AdmissionRequest, DecodeError> {
+    let uid = req.uid.clone();
+    let err = |uid: &str, m: String| DecodeError {
+        uid: uid.to_string(),
+        message: m,
+    };
     if req.uid.is_empty() {
         return Err(err("", "request.uid is empty".into()));
     }
