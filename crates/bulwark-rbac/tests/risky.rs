@@ -612,3 +612,35 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view-cm}
     assert!(!on("rbac-nodes-proxy", "ns-admin"));
     assert!(implied.iter().all(|f| f.object.name != "view-cm"));
 }
+
+#[test]
+fn a_wildcard_within_one_group_names_the_powers_it_holds() {
+    let f = scan(
+        r#"apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: certs}
+rules:
+- apiGroups: ["certificates.k8s.io"]
+  resources: ["*"]
+  verbs: ["*"]
+- apiGroups: ["certificates.k8s.io"]
+  resources: ["certificatesigningrequests/*"]
+  verbs: ["update"]
+"#,
+    );
+    // Every verb on every resource of certificates.k8s.io includes
+    // approving CSRs (besides the wildcard findings themselves).
+    assert!(
+        has(&f, "rbac-csr-approve", "certs", "rules[0].verbs", 7),
+        "{:#?}",
+        keys(&f)
+    );
+    assert!(has(&f, "rbac-wildcard-verb", "certs", "rules[0].verbs", 7));
+    // `resource/*` is not a form RBAC matches (only `*/subresource` is):
+    // the second rule grants nothing.
+    assert!(
+        !keys(&f).iter().any(|k| k.2.starts_with("rules[1]")),
+        "{:#?}",
+        keys(&f)
+    );
+}
