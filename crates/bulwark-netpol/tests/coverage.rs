@@ -175,6 +175,50 @@ fn egress_to_cloud_metadata() {
 }
 
 #[test]
+fn egress_to_anywhere() {
+    let rule = "netpol-egress-to-anywhere";
+    // No `to`, every port: medium, at the rule.
+    let open = np(
+        "o",
+        "  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - {}\n",
+    );
+    let f = findings(&format!("{NS}{WEB}{open}"));
+    let x = fired(&f, rule);
+    assert_eq!(x.len(), 1);
+    assert_eq!(x[0].severity, Severity::Medium);
+    assert_eq!(x[0].path.to_string(), "spec.egress[0]");
+    assert!(
+        x[0].message.contains("every destination on every port"),
+        "{}",
+        x[0].message
+    );
+    // 0.0.0.0/0 minus the private ranges is still the internet; with ports: low.
+    let public = np(
+        "p",
+        "  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to: [{ipBlock: {cidr: 0.0.0.0/0, except: [10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16]}}]\n    ports: [{port: 443}]\n",
+    );
+    let f = findings(&format!("{NS}{WEB}{public}"));
+    let x = fired(&f, rule);
+    assert_eq!(x.len(), 1);
+    assert_eq!(x[0].severity, Severity::Low);
+    assert!(
+        x[0].message
+            .contains("an ipBlock of 99.6% of IPv4 on 1 listed port(s)"),
+        "{}",
+        x[0].message
+    );
+    // DNS to anywhere, a narrow CIDR, and pods in a namespace: not reported.
+    for quiet in [
+        "  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]\n",
+        "  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to: [{ipBlock: {cidr: 203.0.113.0/24}}]\n",
+        "  podSelector: {}\n  policyTypes: [Egress]\n  egress:\n  - to: [{namespaceSelector: {matchLabels: {team: db}}}]\n",
+    ] {
+        let f = findings(&format!("{NS}{WEB}{}", np("q", quiet)));
+        assert!(fired(&f, rule).is_empty(), "{quiet}");
+    }
+}
+
+#[test]
 fn allow_all_ports() {
     let any = np(
         "a",

@@ -174,6 +174,34 @@ pub static EGRESS_METADATA: RuleMeta = RuleMeta {
     },
 };
 
+pub static EGRESS_ANYWHERE: RuleMeta = RuleMeta {
+    id: "netpol-egress-to-anywhere",
+    title: "Egress allowed to any address",
+    severity: Severity::Medium,
+    category: "network",
+    description: "An egress rule with no `to` (every destination), or an ipBlock covering most \
+        of the IPv4 space (0.0.0.0/0, with or without a few excepted ranges), lets the pods it \
+        selects connect to the whole internet: the way out for exfiltration, command and \
+        control, and downloading tools after a compromise. It also undoes a namespace's \
+        default-deny egress for those pods. Medium on every port, low when the rule lists \
+        ports (often HTTPS to external APIs, still to anyone). A rule allowing only DNS (port \
+        53) to anywhere is not reported: name the resolver instead where you can.",
+    remediation: "Allow the destinations the workload needs, by namespace and pod, or by \
+        narrow CIDR with the ports it uses:\n\
+        ```yaml\negress:\n- to:\n  - ipBlock:\n      cidr: 203.0.113.10/32   # the payment API\n  ports:\n  - {protocol: TCP, port: 443}\n```",
+    references: &[REF_NP],
+    mappings: Mappings {
+        cis: &["5.3.2"],
+        nsa: NSA,
+        mitre: &["T1041", "T1105"],
+        pss: &[],
+        pci_dss: &["1.3.2"],
+        soc2: &["CC6.6"],
+        iso27001: &["A.8.22"],
+        hipaa: &[],
+    },
+};
+
 pub static ALL_PORTS: RuleMeta = RuleMeta {
     id: "netpol-allow-all-ports",
     title: "NetworkPolicy rule allows every port",
@@ -254,6 +282,7 @@ pub static ALL: &[&RuleMeta] = &[
     &SELECTS_NOTHING,
     &INGRESS_FROM_ANYWHERE,
     &EGRESS_METADATA,
+    &EGRESS_ANYWHERE,
     &ALL_PORTS,
     &TYPES_MISMATCH,
     &INVALID,

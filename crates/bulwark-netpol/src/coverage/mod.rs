@@ -44,6 +44,7 @@ impl Analyzer for NetpolAnalyzer {
             types_mismatch(p, res, out);
             ingress_from_anywhere(&m, p, res, out);
             egress_metadata(p, res, out);
+            egress_anywhere(p, res, out);
             all_ports(p, res, out);
         }
     }
@@ -320,6 +321,64 @@ fn egress_metadata(p: &NetPol, res: &Resource, out: &mut Vec<Finding>) {
                 ),
             ));
         }
+    }
+}
+
+/// Addresses in an ipBlock beyond which it counts as "the internet":
+/// half of IPv4 (0.0.0.0/0 minus the private ranges is still ~86%).
+const MOST_OF_V4: u64 = 1 << 31;
+
+/// Whether a rule's ports are exactly DNS (53, UDP and/or TCP).
+fn dns_only(ports: &[crate::policy::PortSpec]) -> bool {
+    !ports.is_empty()
+        && ports
+            .iter()
+            .all(|p| matches!(p, crate::policy::PortSpec::Range(_, 53, 53)))
+}
+
+fn egress_anywhere(p: &NetPol, res: &Resource, out: &mut Vec<Finding>) {
+    for r in p.rules(Direction::Egress).into_iter().flatten() {
+        let what = match &r.peers {
+            None => "every destination".to_string(),
+            Some(ps) => {
+                let Some(size) = ps.iter().find_map(|x| match x {
+                    Peer::IpBlock(s) => {
+                        let n: u64 = s
+                            .intervals()
+                            .iter()
+                            .map(|(a, b)| u64::from(*b) - u64::from(*a) + 1)
+                            .sum();
+                        (n >= MOST_OF_V4).then_some(n)
+                    }
+                    Peer::Pods { .. } => None,
+                }) else {
+                    continue;
+                };
+                if size == 1 << 32 {
+                    "0.0.0.0/0".to_string()
+                } else {
+                    format!(
+                        "an ipBlock of {:.1}% of IPv4",
+                        size as f64 / (1u64 << 32) as f64 * 100.0
+                    )
+                }
+            }
+        };
+        let (sev, on) = match &r.ports {
+            None => (meta::EGRESS_ANYWHERE.severity, "on every port".to_string()),
+            Some(ports) if dns_only(ports) => continue,
+            Some(ports) => (Severity::Low, format!("on {} listed port(s)", ports.len())),
+        };
+        out.push(Finding::new(
+            meta::EGRESS_ANYWHERE.id,
+            sev,
+            res,
+            r.path.clone(),
+            format!(
+                "NetworkPolicy \"{}\" allows egress to {what} {on}: the pods it selects can reach the internet",
+                p.name
+            ),
+        ));
     }
 }
 
