@@ -1,0 +1,335 @@
+//! Gatekeeper's evaluation: for each object and each constraint that
+//! matches it, `data.<package>.violation` with `input.review` (an
+//! admission request for the object), `input.parameters` and
+//! `data.inventory` (every object of the inventory, keyed as Gatekeeper's
+//! sync keys them).
+
+use std::collections::BTreeMap;
+
+use bulwark_core::{FieldPath, Finding, Inventory, Severity};
+use rayon::prelude::*;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::PolicyError;
+use crate::load::{Action, Constraint, Loaded};
+use crate::matching::Target;
+
+/// One violation of one constraint, as the admission webhook needs it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Violation {
+    /// `policy:<template kind lowercase>/<constraint name>`.
+    pub rule_id: &'static str,
+    pub constraint_kind: String,
+    pub constraint: String,
+    /// The policy's `msg`.
+    pub message: String,
+    /// The policy's `details`, when it gives them.
+    pub details: Option<Value>,
+    /// `deny`, `warn` or `dryrun`.
+    pub enforcement_action: &'static str,
+    pub severity: Severity,
+}
+
+/// The group/version/kind of an apiVersion and kind.
+fn gvk(api_version: &str, kind: &str) -> Value {
+    let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+    serde_json::json!({"group": group, "version": version, "kind": kind})
+}
+
+fn to_rego(v: &Value) -> regorus::Value {
+    regorus::Value::deserialize(v).unwrap_or(regorus::Value::Undefined)
+}
+
+/// `data.inventory`: `namespace[ns][apiVersion][kind][name]` and
+/// `cluster[apiVersion][kind][name]`.
+fn inventory_data(inv: &Inventory) -> regorus::Value {
+    type Tree<'a> = BTreeMap<&'a str, BTreeMap<&'a str, BTreeMap<&'a str, &'a Value>>>;
+    let mut namespaced: BTreeMap<&str, Tree<'_>> = BTreeMap::new();
+    let mut cluster: Tree<'_> = BTreeMap::new();
+    for r in inv.iter() {
+        let tree = match r.id.namespace.as_deref() {
+            Some(ns) if !ns.is_empty() => namespaced.entry(ns).or_default(),
+            _ => &mut cluster,
+        };
+        tree.entry(r.id.api_version.as_str())
+            .or_default()
+            .entry(r.id.kind.as_str())
+            .or_default()
+            .insert(r.id.name.as_str(), &r.value);
+    }
+    let json = serde_json::json!({"inventory": {"namespace": namespaced, "cluster": cluster}});
+    to_rego(&json)
+}
+
+/// The admission request Gatekeeper's audit builds for a stored object.
+fn review_of(object: &Value, api_version: &str, kind: &str, name: &str, ns: Option<&str>) -> Value {
+    let mut review = serde_json::json!({
+        "kind": gvk(api_version, kind),
+        "name": name,
+        "operation": "CREATE",
+        "object": object,
+    });
+    if let (Some(ns), Some(m)) = (ns.filter(|n| !n.is_empty()), review.as_object_mut()) {
+        m.insert("namespace".into(), Value::String(ns.to_string()));
+    }
+    review
+}
+
+/// Engines ready for one inventory: cloned from the compiled ones, with
+/// `data.inventory` added where the template reads it.
+fn engines_for(loaded: &Loaded, inv: &Inventory) -> Vec<regorus::Engine> {
+    let needs = loaded
+        .constraints
+        .iter()
+        .any(|c| loaded.templates[c.template].uses_inventory);
+    let data = needs.then(|| inventory_data(inv));
+    loaded
+        .templates
+        .iter()
+        .map(|t| {
+            let mut e = t.engine.clone();
+            if let (true, Some(d)) = (t.uses_inventory, &data) {
+                // A fresh engine holds no data: merging cannot conflict.
+                let _ = e.add_data(d.clone());
+            }
+            e
+        })
+        .collect()
+}
+
+/// Runs one constraint on one review: the policy's violations, or why it
+/// could not be evaluated.
+fn run(
+    engine: &mut regorus::Engine,
+    query: &str,
+    c: &Constraint,
+    review: &regorus::Value,
+) -> Result<Vec<(String, Option<Value>)>, String> {
+    let mut input = regorus::Value::new_object();
+    if let Ok(m) = input.as_object_mut() {
+        m.insert(regorus::Value::from("review"), review.clone());
+        if let Some(p) = &c.parameters {
+            m.insert(regorus::Value::from("parameters"), to_rego(p));
+        }
+    }
+    engine.set_input(input);
+    let result = engine
+        .eval_rule(query.to_string())
+        .map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    let items: Vec<&regorus::Value> = match &result {
+        regorus::Value::Set(s) => s.iter().collect(),
+        regorus::Value::Array(a) => a.iter().collect(),
+        _ => Vec::new(),
+    };
+    for item in items {
+        let field = |k: &str| match item {
+            regorus::Value::Object(o) => o.get(&regorus::Value::from(k)).cloned(),
+            _ => None,
+        };
+        let msg = match field("msg") {
+            Some(regorus::Value::String(s)) => s.to_string(),
+            Some(v) => serde_json::to_string(&v).unwrap_or_default(),
+            None => String::new(),
+        };
+        let details = field("details")
+            .filter(|d| *d != regorus::Value::Undefined)
+            .and_then(|d| serde_json::to_value(&d).ok());
+        out.push((msg, details));
+    }
+    Ok(out)
+}
+
+fn severity_of(c: &Constraint) -> Severity {
+    match c.action {
+        // Gatekeeper only records dryrun violations: they inform, never block.
+        Action::Dryrun => Severity::Info,
+        _ => c.severity,
+    }
+}
+
+fn message_of(c: &Constraint, msg: &str) -> String {
+    match c.action {
+        Action::Deny => msg.to_string(),
+        a => format!("{msg} (enforcementAction: {})", a.as_str()),
+    }
+}
+
+pub(crate) fn evaluate_inventory(loaded: &Loaded, inv: &Inventory) -> Vec<Finding> {
+    if loaded.constraints.is_empty() || inv.is_empty() {
+        return Vec::new();
+    }
+    let engines = engines_for(loaded, inv);
+    let namespaces = inv.namespaces();
+    let lookup = |n: &str| namespaces.get(n).map(|r| &r.value);
+    let mut findings: Vec<Finding> = inv
+        .resources
+        .par_iter()
+        .map_init(
+            || engines.clone(),
+            |engines, res| {
+                let mut out = Vec::new();
+                let ns = res.id.namespace.as_deref().unwrap_or("");
+                let target = Target {
+                    group: res.group(),
+                    kind: res.kind(),
+                    object: &res.value,
+                    old_object: None,
+                    namespace: ns,
+                };
+                let mut review = None;
+                for c in &loaded.constraints {
+                    if !c.matcher.matches(&target, lookup) {
+                        continue;
+                    }
+                    let review = review.get_or_insert_with(|| {
+                        to_rego(&review_of(
+                            &res.value,
+                            &res.id.api_version,
+                            res.kind(),
+                            &res.id.name,
+                            res.id.namespace.as_deref(),
+                        ))
+                    });
+                    let t = &loaded.templates[c.template];
+                    let Some(engine) = engines.get_mut(c.template) else {
+                        continue;
+                    };
+                    let sev = severity_of(c);
+                    match run(engine, &t.query, c, review) {
+                        Ok(vs) => {
+                            for (msg, _) in vs {
+                                let message = message_of(c, &msg);
+                                out.push(
+                                    Finding::new(c.meta.id, sev, res, FieldPath::root(), message)
+                                        .with_subject(msg),
+                                );
+                            }
+                        }
+                        Err(e) => out.push(Finding::new(
+                            c.meta.id,
+                            sev,
+                            res,
+                            FieldPath::root(),
+                            format!("policy could not be evaluated: {}", first_line(&e)),
+                        )),
+                    }
+                }
+                out
+            },
+        )
+        .flatten()
+        .collect();
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings
+}
+
+fn first_line(e: &str) -> &str {
+    e.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(e)
+        .trim()
+}
+
+/// Fills what an AdmissionReview request may leave out (kind, name,
+/// namespace, operation) from its object, as the API server would have.
+fn complete_request(request: &Value) -> Value {
+    let mut req = request.clone();
+    let object = request
+        .get("object")
+        .filter(|o| o.is_object())
+        .or_else(|| request.get("oldObject").filter(|o| o.is_object()));
+    let str_of = |o: Option<&Value>, path: &str| {
+        o.and_then(|o| o.pointer(path))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    if let Some(m) = req.as_object_mut() {
+        if !m.get("kind").is_some_and(Value::is_object) {
+            let av = str_of(object, "/apiVersion").unwrap_or_default();
+            let k = str_of(object, "/kind").unwrap_or_default();
+            m.insert("kind".into(), gvk(&av, &k));
+        }
+        if !m.get("name").is_some_and(Value::is_string)
+            && let Some(n) = str_of(object, "/metadata/name")
+        {
+            m.insert("name".into(), Value::String(n));
+        }
+        if !m.get("namespace").is_some_and(Value::is_string)
+            && let Some(n) = str_of(object, "/metadata/namespace")
+        {
+            m.insert("namespace".into(), Value::String(n));
+        }
+        if !m.get("operation").is_some_and(Value::is_string) {
+            m.insert("operation".into(), Value::String("CREATE".into()));
+        }
+    }
+    req
+}
+
+pub(crate) fn evaluate_review(
+    loaded: &Loaded,
+    request: &Value,
+    inv: &Inventory,
+) -> Vec<Result<Violation, PolicyError>> {
+    let req = complete_request(request);
+    let s = |p: &str| req.pointer(p).and_then(Value::as_str).unwrap_or("");
+    let delete = s("/operation") == "DELETE";
+    let object = if delete {
+        req.get("oldObject")
+    } else {
+        req.get("object")
+    }
+    .unwrap_or(&Value::Null);
+    let old = (!delete)
+        .then(|| req.get("oldObject"))
+        .flatten()
+        .filter(|o| o.is_object());
+    let target = Target {
+        group: s("/kind/group"),
+        kind: s("/kind/kind"),
+        object,
+        old_object: old,
+        namespace: s("/namespace"),
+    };
+    let namespaces = inv.namespaces();
+    let lookup = |n: &str| namespaces.get(n).map(|r| &r.value);
+    let mut engines = engines_for(loaded, inv);
+    let review = to_rego(&req);
+    let mut out = Vec::new();
+    for c in &loaded.constraints {
+        if !c.matcher.matches(&target, lookup) {
+            continue;
+        }
+        let t = &loaded.templates[c.template];
+        let Some(engine) = engines.get_mut(c.template) else {
+            continue;
+        };
+        match run(engine, &t.query, c, &review) {
+            Ok(vs) => out.extend(vs.into_iter().map(|(message, details)| {
+                Ok(Violation {
+                    rule_id: c.meta.id,
+                    constraint_kind: c.kind.clone(),
+                    constraint: c.name.clone(),
+                    message,
+                    details,
+                    enforcement_action: c.action.as_str(),
+                    severity: severity_of(c),
+                })
+            })),
+            Err(e) => out.push(Err(PolicyError {
+                file: c.file.clone(),
+                line: c.line,
+                message: format!(
+                    "constraint {}/{} could not be evaluated: {}",
+                    c.kind,
+                    c.name,
+                    first_line(&e)
+                ),
+            })),
+        }
+    }
+    out
+}
