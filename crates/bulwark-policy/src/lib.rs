@@ -17,6 +17,7 @@ mod files;
 mod load;
 mod matching;
 mod rewrite;
+mod sprintf;
 pub mod suite;
 
 use std::fmt;

@@ -347,6 +347,7 @@ fn compile_template(r: &Resource) -> Result<Template, PolicyError> {
     let mut engine = regorus::Engine::new();
     // Gatekeeper's templates are Rego v0 unless they import rego.v1.
     engine.set_rego_v0(true);
+    crate::sprintf::install(&mut engine).map_err(|e| error(r, "spec", e.to_string()))?;
     engine
         .add_policy("rego".to_string(), crate::rewrite::rewrite(rego))
         .map_err(|e| rego_error(r, &rego_path, &e))?;
