@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::PolicyError;
+use crate::expansion;
 use crate::load::{Action, Constraint, Loaded};
 use crate::matching::Target;
 
@@ -141,18 +142,107 @@ fn run(
     Ok(out)
 }
 
-fn severity_of(c: &Constraint) -> Severity {
-    match c.action {
+fn severity_of(c: &Constraint, action: Action) -> Severity {
+    match action {
         // Gatekeeper only records dryrun violations: they inform, never block.
         Action::Dryrun => Severity::Info,
         _ => c.severity,
     }
 }
 
-fn message_of(c: &Constraint, msg: &str) -> String {
-    match c.action {
-        Action::Deny => msg.to_string(),
+fn message_of(action: Action, prefix: Option<&str>, msg: &str) -> String {
+    let msg = match prefix {
+        Some(p) => format!("{p} {msg}"),
+        None => msg.to_string(),
+    };
+    match action {
+        Action::Deny => msg,
         a => format!("{msg} (enforcementAction: {})", a.as_str()),
+    }
+}
+
+/// What one constraint said of one object.
+struct Said {
+    constraint: usize,
+    action: Action,
+    prefix: Option<String>,
+    result: Result<Vec<(String, Option<Value>)>, String>,
+}
+
+/// One object to judge: the object under review, or one an expansion
+/// generated from it.
+struct Subject<'a> {
+    object: &'a Value,
+    old_object: Option<&'a Value>,
+    api_version: &'a str,
+    kind: &'a str,
+    namespace: &'a str,
+    /// The review, when the caller has it (an admission request).
+    review: Option<&'a Value>,
+    prefix: Option<&'a str>,
+    action: Option<Action>,
+}
+
+/// Runs every matching constraint on `s`, then on what the expansions
+/// generate from it.
+fn judge<'a>(
+    loaded: &Loaded,
+    engines: &mut [regorus::Engine],
+    lookup: &dyn Fn(&str) -> Option<&'a Value>,
+    s: &Subject<'_>,
+    out: &mut Vec<Said>,
+) {
+    let (group, _) = s.api_version.split_once('/').unwrap_or(("", s.api_version));
+    let target = Target {
+        group,
+        kind: s.kind,
+        object: s.object,
+        old_object: s.old_object,
+        namespace: s.namespace,
+    };
+    let mut review = None;
+    for (ci, c) in loaded.constraints.iter().enumerate() {
+        if !c.matcher.matches(&target, lookup) {
+            continue;
+        }
+        let review = review.get_or_insert_with(|| match s.review {
+            Some(r) => to_rego(r),
+            None => {
+                let name = s
+                    .object
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let ns = Some(s.namespace);
+                to_rego(&review_of(s.object, s.api_version, s.kind, name, ns))
+            }
+        });
+        let t = &loaded.templates[c.template];
+        let Some(engine) = engines.get_mut(c.template) else {
+            continue;
+        };
+        out.push(Said {
+            constraint: ci,
+            action: s.action.unwrap_or(c.action),
+            prefix: s.prefix.map(str::to_string),
+            result: run(engine, &t.query, c, review),
+        });
+    }
+    if s.prefix.is_some() || loaded.expansions.is_empty() {
+        return;
+    }
+    for g in expansion::generate(&loaded.expansions, s.object, s.api_version, s.kind) {
+        let sub = Subject {
+            object: &g.object,
+            old_object: None,
+            api_version: &g.api_version,
+            kind: &g.kind,
+            namespace: s.namespace,
+            review: None,
+            prefix: Some(&g.prefix),
+            action: g.action,
+        };
+        judge(loaded, engines, lookup, &sub, out);
     }
 }
 
@@ -169,41 +259,35 @@ pub(crate) fn evaluate_inventory(loaded: &Loaded, inv: &Inventory) -> Vec<Findin
         .map_init(
             || engines.clone(),
             |engines, res| {
-                let mut out = Vec::new();
-                let ns = res.id.namespace.as_deref().unwrap_or("");
-                let target = Target {
-                    group: res.group(),
-                    kind: res.kind(),
+                let mut said = Vec::new();
+                let subject = Subject {
                     object: &res.value,
                     old_object: None,
-                    namespace: ns,
+                    api_version: &res.id.api_version,
+                    kind: res.kind(),
+                    namespace: res.id.namespace.as_deref().unwrap_or(""),
+                    review: None,
+                    prefix: None,
+                    action: None,
                 };
-                let mut review = None;
-                for c in &loaded.constraints {
-                    if !c.matcher.matches(&target, lookup) {
-                        continue;
-                    }
-                    let review = review.get_or_insert_with(|| {
-                        to_rego(&review_of(
-                            &res.value,
-                            &res.id.api_version,
-                            res.kind(),
-                            &res.id.name,
-                            res.id.namespace.as_deref(),
-                        ))
-                    });
-                    let t = &loaded.templates[c.template];
-                    let Some(engine) = engines.get_mut(c.template) else {
-                        continue;
-                    };
-                    let sev = severity_of(c);
-                    match run(engine, &t.query, c, review) {
+                judge(loaded, engines, &lookup, &subject, &mut said);
+                let mut out = Vec::new();
+                for s in said {
+                    let c = &loaded.constraints[s.constraint];
+                    let sev = severity_of(c, s.action);
+                    match s.result {
                         Ok(vs) => {
                             for (msg, _) in vs {
-                                let message = message_of(c, &msg);
+                                let message = message_of(s.action, s.prefix.as_deref(), &msg);
                                 out.push(
-                                    Finding::new(c.meta.id, sev, res, FieldPath::root(), message)
-                                        .with_subject(msg),
+                                    Finding::new(
+                                        c.meta.id,
+                                        sev,
+                                        res,
+                                        FieldPath::root(),
+                                        message.clone(),
+                                    )
+                                    .with_subject(message),
                                 );
                             }
                         }
@@ -287,36 +371,45 @@ pub(crate) fn evaluate_review(
         .then(|| req.get("oldObject"))
         .flatten()
         .filter(|o| o.is_object());
-    let target = Target {
-        group: s("/kind/group"),
-        kind: s("/kind/kind"),
-        object,
-        old_object: old,
-        namespace: s("/namespace"),
+    let kind = s("/kind/kind");
+    let group = s("/kind/group");
+    let version = s("/kind/version");
+    let api_version = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
     };
     let namespaces = inv.namespaces();
     let lookup = |n: &str| namespaces.get(n).map(|r| &r.value);
     let mut engines = engines_for(loaded, inv);
-    let review = to_rego(&req);
+    let subject = Subject {
+        object,
+        old_object: old,
+        api_version: &api_version,
+        kind,
+        namespace: s("/namespace"),
+        review: Some(&req),
+        prefix: None,
+        action: None,
+    };
+    let mut said = Vec::new();
+    judge(loaded, &mut engines, &lookup, &subject, &mut said);
     let mut out = Vec::new();
-    for c in &loaded.constraints {
-        if !c.matcher.matches(&target, lookup) {
-            continue;
-        }
-        let t = &loaded.templates[c.template];
-        let Some(engine) = engines.get_mut(c.template) else {
-            continue;
-        };
-        match run(engine, &t.query, c, &review) {
-            Ok(vs) => out.extend(vs.into_iter().map(|(message, details)| {
+    for s in said {
+        let c = &loaded.constraints[s.constraint];
+        match s.result {
+            Ok(vs) => out.extend(vs.into_iter().map(|(msg, details)| {
                 Ok(Violation {
                     rule_id: c.meta.id,
                     constraint_kind: c.kind.clone(),
                     constraint: c.name.clone(),
-                    message,
+                    message: match &s.prefix {
+                        Some(p) => format!("{p} {msg}"),
+                        None => msg,
+                    },
                     details,
-                    enforcement_action: c.action.as_str(),
-                    severity: severity_of(c),
+                    enforcement_action: s.action.as_str(),
+                    severity: severity_of(c, s.action),
                 })
             })),
             Err(e) => out.push(Err(PolicyError {

@@ -13,6 +13,7 @@
 //! decided here, before any Rego runs.
 
 mod eval;
+mod expansion;
 mod files;
 mod load;
 mod matching;

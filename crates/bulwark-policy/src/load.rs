@@ -122,6 +122,7 @@ impl Constraint {
 pub(crate) struct Loaded {
     pub templates: Vec<Template>,
     pub constraints: Vec<Constraint>,
+    pub expansions: Vec<crate::expansion::Expansion>,
 }
 
 fn group_of(api_version: &str) -> &str {
@@ -215,6 +216,15 @@ impl Loaded {
                     out.constraints.push(c);
                 }
                 Err(e) => errors.extend(e),
+            }
+        }
+        for r in resources
+            .iter()
+            .filter(|r| crate::expansion::is_expansion(r))
+        {
+            match crate::expansion::Expansion::parse(r) {
+                Ok(e) => out.expansions.push(e),
+                Err(e) => errors.push(e),
             }
         }
         (out, errors)

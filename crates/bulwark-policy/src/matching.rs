@@ -210,10 +210,10 @@ impl Match {
 
     /// Whether the constraint applies to `t`; `namespace` finds a Namespace
     /// object by name (the inventory's) for the namespaceSelector.
-    pub fn matches<'a>(
+    pub fn matches<'n>(
         &self,
-        t: &Target<'a>,
-        namespace: impl Fn(&str) -> Option<&'a Value>,
+        t: &Target<'_>,
+        namespace: impl Fn(&str) -> Option<&'n Value>,
     ) -> bool {
         let is_namespace = t.group.is_empty() && t.kind == "Namespace";
         let name = t

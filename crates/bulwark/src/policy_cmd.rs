@@ -54,7 +54,7 @@ fn list(dirs: &[PathBuf]) -> Result<u8, String> {
             "  {:<60} {:<6} {:<8} {}",
             c.rule_id,
             c.enforcement_action,
-            c.severity,
+            c.severity.as_str(),
             at(&c.file, c.line)
         );
     }
