@@ -241,7 +241,7 @@ fn package_of(rego: &str) -> Option<&str> {
         let l = l.trim();
         let rest = l.strip_prefix("package")?;
         rest.starts_with([' ', '\t'])
-            .then(|| rest.trim().split_whitespace().next())
+            .then(|| rest.split_whitespace().next())
             .flatten()
     })
 }
