@@ -92,11 +92,24 @@ fn engines_for(loaded: &Loaded, inv: &Inventory) -> Vec<regorus::Engine> {
             let mut e = t.engine.clone();
             if let (true, Some(d)) = (t.uses_inventory, &data) {
                 // A fresh engine holds no data: merging cannot conflict.
-                let _ = e.add_data(d.clone());
+                // New data unprepares the engine: prepare it once here,
+                // not in every thread's clone.
+                if e.add_data(d.clone()).is_ok() {
+                    let _ = prepare(&mut e, &t.query);
+                }
             }
             e
         })
         .collect()
+}
+
+/// Prepares `engine` (regorus analyses and schedules the modules on the
+/// first evaluation after a change) with a throwaway evaluation.
+pub(crate) fn prepare(engine: &mut regorus::Engine, query: &str) -> anyhow::Result<()> {
+    engine.set_input(to_rego(
+        &serde_json::json!({"review": {}, "parameters": {}}),
+    ));
+    engine.eval_rule(query.to_string()).map(|_| ())
 }
 
 /// Runs one constraint on one review: the policy's violations, or why it

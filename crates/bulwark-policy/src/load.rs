@@ -357,6 +357,9 @@ fn compile_template(r: &Resource) -> Result<Template, PolicyError> {
     let mut engine = regorus::Engine::new();
     // Gatekeeper's templates are Rego v0 unless they import rego.v1.
     engine.set_rego_v0(true);
+    // OPA (and so Gatekeeper) makes a failing builtin call undefined, not
+    // an error of the whole query.
+    engine.set_strict_builtin_errors(false);
     crate::sprintf::install(&mut engine).map_err(|e| error(r, "spec", e.to_string()))?;
     engine
         .add_policy("rego".to_string(), crate::rewrite::rewrite(rego))
@@ -375,15 +378,10 @@ fn compile_template(r: &Resource) -> Result<Template, PolicyError> {
         }
     }
     let query = format!("data.{package}.violation");
-    // A first evaluation prepares the engine (so unknown functions and
-    // conflicting rules surface now, once) and proves the query is there.
-    let mut probe = engine.clone();
-    probe.set_input(regorus::Value::from(serde_json::json!({
-        "review": {}, "parameters": {}
-    })));
-    probe
-        .eval_rule(query.clone())
-        .map_err(|e| rego_error(r, &rego_path, &e))?;
+    // Preparing (analysis, scheduling) is the compile step: done once here,
+    // so clones start prepared and unknown functions or conflicting rules
+    // surface now.
+    crate::eval::prepare(&mut engine, &query).map_err(|e| rego_error(r, &rego_path, &e))?;
     let (file, line) = at(r, "");
     let annotation = |k: &str| r.annotation(k).map(|s| s.trim().to_string());
     Ok(Template {
