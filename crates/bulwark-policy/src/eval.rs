@@ -259,14 +259,16 @@ fn judge<'a>(
     }
 }
 
-pub(crate) fn evaluate_inventory(loaded: &Loaded, inv: &Inventory) -> Vec<Finding> {
+/// The findings for `inv`, and how many (object, constraint) evaluations
+/// ran to get them.
+pub(crate) fn evaluate_inventory(loaded: &Loaded, inv: &Inventory) -> (Vec<Finding>, usize) {
     if loaded.constraints.is_empty() || inv.is_empty() {
-        return Vec::new();
+        return (Vec::new(), 0);
     }
     let engines = engines_for(loaded, inv);
     let namespaces = inv.namespaces();
     let lookup = |n: &str| namespaces.get(n).map(|r| &r.value);
-    let mut findings: Vec<Finding> = inv
+    let per_object: Vec<(Vec<Finding>, usize)> = inv
         .resources
         .par_iter()
         .map_init(
@@ -284,6 +286,7 @@ pub(crate) fn evaluate_inventory(loaded: &Loaded, inv: &Inventory) -> Vec<Findin
                     action: None,
                 };
                 judge(loaded, engines, &lookup, &subject, &mut said);
+                let evaluations = said.len();
                 let mut out = Vec::new();
                 for s in said {
                     let c = &loaded.constraints[s.constraint];
@@ -313,13 +316,14 @@ pub(crate) fn evaluate_inventory(loaded: &Loaded, inv: &Inventory) -> Vec<Findin
                         )),
                     }
                 }
-                out
+                (out, evaluations)
             },
         )
-        .flatten()
         .collect();
+    let evaluations = per_object.iter().map(|p| p.1).sum();
+    let mut findings: Vec<Finding> = per_object.into_iter().flat_map(|p| p.0).collect();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    findings
+    (findings, evaluations)
 }
 
 fn first_line(e: &str) -> &str {
