@@ -38,7 +38,7 @@ fn gvk(api_version: &str, kind: &str) -> Value {
     serde_json::json!({"group": group, "version": version, "kind": kind})
 }
 
-fn to_rego(v: &Value) -> regorus::Value {
+pub(crate) fn to_rego(v: &Value) -> regorus::Value {
     regorus::Value::deserialize(v).unwrap_or(regorus::Value::Undefined)
 }
 
@@ -124,7 +124,7 @@ fn run(
     if let Ok(m) = input.as_object_mut() {
         m.insert(regorus::Value::from("review"), review.clone());
         if let Some(p) = &c.parameters {
-            m.insert(regorus::Value::from("parameters"), to_rego(p));
+            m.insert(regorus::Value::from("parameters"), p.clone());
         }
     }
     engine.set_input(input);

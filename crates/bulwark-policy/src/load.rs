@@ -63,8 +63,9 @@ pub(crate) struct Constraint {
     pub file: String,
     pub line: Option<u32>,
     pub matcher: Match,
-    /// `spec.parameters` (absent: Rego sees no `input.parameters`).
-    pub parameters: Option<Value>,
+    /// `spec.parameters` as Rego reads it, converted once (absent: Rego
+    /// sees no `input.parameters`).
+    pub parameters: Option<regorus::Value>,
     pub action: Action,
     pub severity: Severity,
     /// Leaked once per load: the catalog holds `&'static RuleMeta`.
@@ -482,7 +483,7 @@ fn build_constraint(
         file,
         line,
         matcher,
-        parameters,
+        parameters: parameters.as_ref().map(crate::eval::to_rego),
         action,
         severity,
         meta,

@@ -679,3 +679,43 @@ fn every_category_a_gap_names_is_a_real_rule_category() {
         }
     }
 }
+
+#[test]
+fn policies_give_the_same_verdict_live_and_from_files() {
+    let fx = start(vec![("insecure", recorded("insecure"))], &[]);
+    let k = kc(&fx);
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let policy = examples.join("policy").display().to_string();
+    let rules =
+        "policy:k8sallowedrepos/approved-registries,policy:k8srequiredlabels/compliance-label";
+    let live = bulwark(&[
+        "cluster",
+        "scan",
+        "--kubeconfig",
+        &k,
+        "--no-config",
+        "--policy",
+        &policy,
+        "--rule",
+        rules,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(live.code, 0, "{}", live.stderr);
+    let files = bulwark(&[
+        "scan",
+        &examples.join("insecure").display().to_string(),
+        "--no-config",
+        "--policy",
+        &policy,
+        "--rule",
+        rules,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(files.code, 0, "{}", files.stderr);
+    let a = findings(&serde_json::from_str(&live.stdout).expect("json report"));
+    let b = findings(&serde_json::from_str(&files.stdout).expect("json report"));
+    assert_eq!(a.len(), 14, "{a:#?}");
+    assert_eq!(a, b);
+}
