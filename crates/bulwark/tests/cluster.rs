@@ -688,34 +688,23 @@ fn policies_give_the_same_verdict_live_and_from_files() {
     let policy = examples.join("policy").display().to_string();
     let rules =
         "policy:k8sallowedrepos/approved-registries,policy:k8srequiredlabels/compliance-label";
-    let live = bulwark(&[
-        "cluster",
-        "scan",
-        "--kubeconfig",
-        &k,
-        "--no-config",
-        "--policy",
-        &policy,
-        "--rule",
-        rules,
-        "--format",
-        "json",
-    ]);
-    assert_eq!(live.code, 0, "{}", live.stderr);
-    let files = bulwark(&[
-        "scan",
-        &examples.join("insecure").display().to_string(),
-        "--no-config",
-        "--policy",
-        &policy,
-        "--rule",
-        rules,
-        "--format",
-        "json",
-    ]);
-    assert_eq!(files.code, 0, "{}", files.stderr);
-    let a = findings(&serde_json::from_str(&live.stdout).expect("json report"));
-    let b = findings(&serde_json::from_str(&files.stdout).expect("json report"));
-    assert_eq!(a.len(), 14, "{a:#?}");
-    assert_eq!(a, b);
+    let with_policy = |source: &[&str]| {
+        let tail = [
+            "--no-config",
+            "--policy",
+            &policy,
+            "--rule",
+            rules,
+            "--format",
+            "json",
+        ];
+        let run = bulwark(&[source, &tail[..]].concat());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        findings(&serde_json::from_str(&run.stdout).expect("json report"))
+    };
+    let live = with_policy(&["cluster", "scan", "--kubeconfig", &k]);
+    let insecure = examples.join("insecure").display().to_string();
+    let files = with_policy(&["scan", &insecure]);
+    assert_eq!(live.len(), 14, "{live:#?}");
+    assert_eq!(live, files);
 }
