@@ -15,6 +15,7 @@ use crate::PolicyError;
 use crate::expansion;
 use crate::load::{Action, Constraint, Loaded};
 use crate::matching::Target;
+use crate::secrets::Secrets;
 
 /// One violation of one constraint, as the admission webhook needs it.
 #[derive(Clone, Debug, PartialEq)]
@@ -268,6 +269,7 @@ pub(crate) fn evaluate_inventory(loaded: &Loaded, inv: &Inventory) -> (Vec<Findi
     let engines = engines_for(loaded, inv);
     let namespaces = inv.namespaces();
     let lookup = |n: &str| namespaces.get(n).map(|r| &r.value);
+    let secrets = Secrets::of(inv.iter().map(|r| &r.value));
     let per_object: Vec<(Vec<Finding>, usize)> = inv
         .resources
         .par_iter()
@@ -294,7 +296,8 @@ pub(crate) fn evaluate_inventory(loaded: &Loaded, inv: &Inventory) -> (Vec<Findi
                     match s.result {
                         Ok(vs) => {
                             for (msg, _) in vs {
-                                let message = message_of(s.action, s.prefix.as_deref(), &msg);
+                                let message =
+                                    secrets.scrub(message_of(s.action, s.prefix.as_deref(), &msg));
                                 out.push(
                                     Finding::new(
                                         c.meta.id,
@@ -411,6 +414,7 @@ pub(crate) fn evaluate_review(
     };
     let mut said = Vec::new();
     judge(loaded, &mut engines, &lookup, &subject, &mut said);
+    let secrets = Secrets::of(inv.iter().map(|r| &r.value).chain([object]).chain(old));
     let mut out = Vec::new();
     for s in said {
         let c = &loaded.constraints[s.constraint];
@@ -420,10 +424,10 @@ pub(crate) fn evaluate_review(
                     rule_id: c.meta.id,
                     constraint_kind: c.kind.clone(),
                     constraint: c.name.clone(),
-                    message: match &s.prefix {
+                    message: secrets.scrub(match &s.prefix {
                         Some(p) => format!("{p} {msg}"),
                         None => msg,
-                    },
+                    }),
                     details,
                     enforcement_action: s.action.as_str(),
                     severity: severity_of(c, s.action),

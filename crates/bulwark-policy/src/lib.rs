@@ -10,7 +10,8 @@
 //! constraint is a [`PolicyError`] with file:line and the rest still load;
 //! the Rego input is Gatekeeper's (`input.review`, `input.parameters`,
 //! `data.inventory` as its sync builds it); a constraint's `match` is
-//! decided here, before any Rego runs.
+//! decided here, before any Rego runs; no Secret value in reach of the
+//! Rego reaches a message (redacted, `secrets.rs`).
 
 mod eval;
 mod expansion;
@@ -18,6 +19,7 @@ mod files;
 mod load;
 mod matching;
 mod rewrite;
+mod secrets;
 mod sprintf;
 pub mod suite;
 

@@ -203,3 +203,30 @@ spec:
     assert_eq!(f[0].object.kind, "Deployment");
     assert_eq!(f[0].location.as_ref().and_then(|l| l.line), Some(1));
 }
+
+#[test]
+fn a_policy_that_prints_secret_values_has_them_redacted() {
+    let t = template(
+        "K8sLeaky",
+        "package k8sleaky\nviolation[{\"msg\": msg}] {\n  input.review.kind.kind == \"Secret\"\n  msg := sprintf(\"data %v\", [input.review.object.data])\n}\nviolation[{\"msg\": msg}] {\n  input.review.kind.kind == \"Pod\"\n  s := data.inventory.namespace[_][\"v1\"][\"Secret\"][_]\n  msg := sprintf(\"peer %v\", [s.data.password])\n}",
+    );
+    let c =
+        "---\napiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sLeaky\nmetadata: {name: l}\n";
+    let s = set(&format!("{t}{c}"));
+    let objs = "apiVersion: v1
+kind: Secret
+metadata: {name: db, namespace: prod}
+data: {password: aHVudGVyMjAyNg==}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: a, namespace: prod}
+";
+    let f = s.evaluate(&Inventory::new(objects("objs.yaml", objs)));
+    assert_eq!(f.len(), 2, "{f:?}");
+    for f in &f {
+        assert!(!f.message.contains("aHVudGVyMjAyNg=="), "{}", f.message);
+        assert!(f.message.contains("redacted"), "{}", f.message);
+        assert!(!f.subject.as_deref().unwrap_or("").contains("aHVudGVy"));
+    }
+}
