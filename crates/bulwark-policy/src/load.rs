@@ -16,6 +16,8 @@ pub const SEVERITY_ANNOTATION: &str = "bulwark.dev/severity";
 const TEMPLATE_GROUP: &str = "templates.gatekeeper.sh";
 const CONSTRAINT_GROUP: &str = "constraints.gatekeeper.sh";
 const REGO_TARGET: &str = "admission.k8s.gatekeeper.sh";
+/// Wall-clock bound of one evaluation (one constraint on one object).
+pub const EVAL_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A compiled ConstraintTemplate.
 pub(crate) struct Template {
@@ -361,6 +363,11 @@ fn compile_template(r: &Resource) -> Result<Template, PolicyError> {
     // OPA (and so Gatekeeper) makes a failing builtin call undefined, not
     // an error of the whole query.
     engine.set_strict_builtin_errors(false);
+    // A runaway policy fails its evaluation, never the whole scan.
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: EVAL_LIMIT,
+        check_interval: std::num::NonZeroU32::MIN.saturating_add(63),
+    });
     crate::sprintf::install(&mut engine).map_err(|e| error(r, "spec", e.to_string()))?;
     engine
         .add_policy("rego".to_string(), crate::rewrite::rewrite(rego))

@@ -230,3 +230,22 @@ metadata: {name: a, namespace: prod}
         assert!(!f.subject.as_deref().unwrap_or("").contains("aHVudGVy"));
     }
 }
+
+#[test]
+fn a_runaway_policy_fails_its_evaluation_not_the_scan() {
+    let t = template(
+        "K8sSlow",
+        "package k8sslow\nviolation[{\"msg\": \"slow\"}] {\n  input.review.kind.kind == \"Namespace\"\n  x := numbers.range(1, 3000)\n  count([1 | x[_]; x[_]; x[_]]) > 0\n}",
+    );
+    let c = "---\napiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sSlow\nmetadata: {name: s}\nspec:\n  match:\n    kinds: [{apiGroups: [\"\"], kinds: [Namespace]}]\n";
+    let s = set(&format!("{t}{c}"));
+    let start = std::time::Instant::now();
+    let f = s.evaluate(&Inventory::new(objects("pods.yaml", PODS)));
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(f.len(), 2, "one per Namespace: {f:?}");
+    assert!(
+        f.iter()
+            .all(|f| f.message.starts_with("policy could not be evaluated")),
+        "{f:?}"
+    );
+}
