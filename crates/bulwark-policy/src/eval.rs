@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::PolicyError;
 use crate::expansion;
-use crate::load::{Action, Constraint, Loaded};
+use crate::load::{Action, Constraint, Loaded, Point};
 use crate::matching::Target;
 use crate::secrets::Secrets;
 
@@ -195,6 +195,8 @@ struct Subject<'a> {
     review: Option<&'a Value>,
     prefix: Option<&'a str>,
     action: Option<Action>,
+    /// Where this evaluation enforces (for scoped constraints).
+    point: Point,
 }
 
 /// Runs every matching constraint on `s`, then on what the expansions
@@ -216,6 +218,9 @@ fn judge<'a>(
     };
     let mut review = None;
     for (ci, c) in loaded.constraints.iter().enumerate() {
+        let Some(action) = c.action_at(s.point) else {
+            continue;
+        };
         if !c.matcher.matches(&target, lookup) {
             continue;
         }
@@ -237,7 +242,7 @@ fn judge<'a>(
         };
         out.push(Said {
             constraint: ci,
-            action: s.action.unwrap_or(c.action),
+            action: s.action.unwrap_or(action),
             prefix: s.prefix.map(str::to_string),
             result: run(engine, &t.query, c, review),
         });
@@ -255,6 +260,7 @@ fn judge<'a>(
             review: None,
             prefix: Some(&g.prefix),
             action: g.action,
+            point: s.point,
         };
         judge(loaded, engines, lookup, &sub, out);
     }
@@ -286,6 +292,7 @@ pub(crate) fn evaluate_inventory(loaded: &Loaded, inv: &Inventory) -> (Vec<Findi
                     review: None,
                     prefix: None,
                     action: None,
+                    point: Point::Audit,
                 };
                 judge(loaded, engines, &lookup, &subject, &mut said);
                 let evaluations = said.len();
@@ -377,6 +384,7 @@ pub(crate) fn evaluate_review(
     loaded: &Loaded,
     request: &Value,
     inv: &Inventory,
+    point: Point,
 ) -> Vec<Result<Violation, PolicyError>> {
     let req = complete_request(request);
     let s = |p: &str| req.pointer(p).and_then(Value::as_str).unwrap_or("");
@@ -411,6 +419,7 @@ pub(crate) fn evaluate_review(
         review: Some(&req),
         prefix: None,
         action: None,
+        point,
     };
     let mut said = Vec::new();
     judge(loaded, &mut engines, &lookup, &subject, &mut said);

@@ -114,7 +114,8 @@ impl PolicySet {
         eval::evaluate_inventory(&self.inner, inv)
     }
 
-    /// Every violation for one admission request (the `request` of an
+    /// Every violation for one admission request, as the validating
+    /// webhook enforces (the `request` of an
     /// AdmissionReview: `object`, `oldObject`, `kind`, `operation`, ...),
     /// with `inventory` as the cluster's synced objects. Errors of
     /// evaluation are returned per constraint, not swallowed.
@@ -123,7 +124,17 @@ impl PolicySet {
         request: &serde_json::Value,
         inventory: &Inventory,
     ) -> Vec<Result<Violation, PolicyError>> {
-        eval::evaluate_review(&self.inner, request, inventory)
+        eval::evaluate_review(&self.inner, request, inventory, load::Point::Validation)
+    }
+
+    /// [`PolicySet::evaluate_review`] as `gator verify` runs it (scoped
+    /// constraints at `gator.gatekeeper.sh`).
+    pub(crate) fn evaluate_gator(
+        &self,
+        request: &serde_json::Value,
+        inventory: &Inventory,
+    ) -> Vec<Result<Violation, PolicyError>> {
+        eval::evaluate_review(&self.inner, request, inventory, load::Point::Gator)
     }
 }
 

@@ -47,7 +47,37 @@ pub enum Action {
     Dryrun,
 }
 
+/// Where a constraint is enforced, for `enforcementAction: scoped`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Point {
+    /// A scan judges stored objects, as Gatekeeper's audit does.
+    Audit,
+    /// An admission request (the webhook).
+    Validation,
+    /// `bulwark policy test`, as `gator verify`.
+    Gator,
+}
+
+impl Point {
+    fn name(self) -> &'static str {
+        match self {
+            Point::Audit => "audit.gatekeeper.sh",
+            Point::Validation => "validation.gatekeeper.sh",
+            Point::Gator => "gator.gatekeeper.sh",
+        }
+    }
+}
+
 impl Action {
+    fn parse(s: &str) -> Option<Action> {
+        match s {
+            "deny" => Some(Action::Deny),
+            "warn" => Some(Action::Warn),
+            "dryrun" => Some(Action::Dryrun),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Deny => "deny",
@@ -69,6 +99,9 @@ pub(crate) struct Constraint {
     /// sees no `input.parameters`).
     pub parameters: Option<regorus::Value>,
     pub action: Action,
+    /// `enforcementAction: scoped`: each action with the enforcement points
+    /// it applies at (`*` for all).
+    pub scoped: Option<Vec<(Action, Vec<String>)>>,
     pub severity: Severity,
     /// Leaked once per load: the catalog holds `&'static RuleMeta`.
     pub meta: &'static RuleMeta,
@@ -107,6 +140,24 @@ impl Template {
 }
 
 impl Constraint {
+    /// The action at `point`; `None` when a scoped constraint does not apply
+    /// there. Of several, the strongest (deny, then warn, then dryrun).
+    pub fn action_at(&self, point: Point) -> Option<Action> {
+        let Some(scoped) = &self.scoped else {
+            return Some(self.action);
+        };
+        let rank = |a: &Action| match a {
+            Action::Deny => 0,
+            Action::Warn => 1,
+            Action::Dryrun => 2,
+        };
+        scoped
+            .iter()
+            .filter(|(_, points)| points.iter().any(|p| p == "*" || p == point.name()))
+            .map(|(a, _)| *a)
+            .min_by_key(rank)
+    }
+
     pub fn info(&self) -> ConstraintInfo {
         ConstraintInfo {
             rule_id: self.meta.id.to_string(),
@@ -114,7 +165,11 @@ impl Constraint {
             name: self.name.clone(),
             file: self.file.clone(),
             line: self.line,
-            enforcement_action: self.action.as_str(),
+            enforcement_action: if self.scoped.is_some() {
+                "scoped"
+            } else {
+                self.action.as_str()
+            },
             severity: self.severity,
         }
     }
@@ -422,18 +477,58 @@ fn build_constraint(
             Match::default()
         }),
     };
+    let mut scoped = None;
     let action = match v.pointer("/spec/enforcementAction").and_then(Value::as_str) {
-        None | Some("deny") => Action::Deny,
-        Some("warn") => Action::Warn,
-        Some("dryrun") => Action::Dryrun,
-        Some(other) => {
+        None => Action::Deny,
+        Some("scoped") => {
+            let list = v
+                .pointer("/spec/scopedEnforcementActions")
+                .and_then(Value::as_array)
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let mut entries = Vec::new();
+            for (i, e) in list.iter().enumerate() {
+                let path = format!("spec.scopedEnforcementActions[{i}]");
+                let Some(a) = e
+                    .get("action")
+                    .and_then(Value::as_str)
+                    .and_then(Action::parse)
+                else {
+                    errors.push(error(
+                        r,
+                        &path,
+                        "scoped action must be deny, warn or dryrun",
+                    ));
+                    continue;
+                };
+                let points = e
+                    .get("enforcementPoints")
+                    .and_then(Value::as_array)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|p| p.get("name").and_then(Value::as_str).map(str::to_string))
+                    .collect();
+                entries.push((a, points));
+            }
+            if entries.is_empty() {
+                errors.push(error(
+                    r,
+                    "spec.enforcementAction",
+                    "enforcementAction: scoped needs spec.scopedEnforcementActions",
+                ));
+            }
+            scoped = Some(entries);
+            Action::Deny
+        }
+        Some(other) => Action::parse(other).unwrap_or_else(|| {
             errors.push(error(
                 r,
                 "spec.enforcementAction",
-                format!("enforcementAction '{other}' is not one of deny, warn, dryrun"),
+                format!("enforcementAction '{other}' is not one of deny, warn, dryrun, scoped"),
             ));
             Action::Deny
-        }
+        }),
     };
     let severity = match r.annotation(SEVERITY_ANNOTATION) {
         None => Severity::Medium,
@@ -492,6 +587,7 @@ fn build_constraint(
         matcher,
         parameters: parameters.as_ref().map(crate::eval::to_rego),
         action,
+        scoped,
         severity,
         meta,
     })

@@ -181,7 +181,7 @@ fn run_case(dir: &Path, set: &PolicySet, case: &Value) -> Result<(), String> {
     }
     let inv = Inventory::new(inventory);
     let mut messages = Vec::new();
-    for v in set.evaluate_review(&request_of(obj), &inv) {
+    for v in set.evaluate_gator(&request_of(obj), &inv) {
         messages.push(v.map_err(|e| e.message)?.message);
     }
     let assertions = case

@@ -249,3 +249,71 @@ fn a_runaway_policy_fails_its_evaluation_not_the_scan() {
         "{f:?}"
     );
 }
+
+#[test]
+fn scoped_actions_apply_at_their_enforcement_points() {
+    let t = template(
+        "K8sNs",
+        "package k8sns\nviolation[{\"msg\": input.review.name}] {\n  input.review.kind.kind == \"Namespace\"\n}",
+    );
+    let cs = "---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sNs
+metadata: {name: warn-on-admission-deny-in-audit}
+spec:
+  enforcementAction: scoped
+  scopedEnforcementActions:
+    - action: warn
+      enforcementPoints: [{name: validation.gatekeeper.sh}]
+    - action: dryrun
+      enforcementPoints: [{name: audit.gatekeeper.sh}]
+    - action: deny
+      enforcementPoints: [{name: audit.gatekeeper.sh}]
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sNs
+metadata: {name: admission-only}
+spec:
+  enforcementAction: scoped
+  scopedEnforcementActions:
+    - action: deny
+      enforcementPoints: [{name: validation.gatekeeper.sh}]
+";
+    let s = set(&format!("{t}{cs}"));
+    let ns = "apiVersion: v1\nkind: Namespace\nmetadata: {name: prod}\n";
+    // A scan is Gatekeeper's audit: the strongest audit action, and no
+    // admission-only constraint.
+    let f = s.evaluate(&Inventory::new(objects("ns.yaml", ns)));
+    let got: Vec<(String, String)> = f
+        .iter()
+        .map(|f| (f.rule_id.to_string(), f.message.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![(
+            "policy:k8sns/warn-on-admission-deny-in-audit".into(),
+            "prod".into()
+        )]
+    );
+    let req =
+        json!({"object": {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "prod"}}});
+    let mut v: Vec<(&str, &str)> = s
+        .evaluate_review(&req, &Inventory::new(Vec::new()))
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|v| (v.rule_id, v.enforcement_action))
+        .collect();
+    v.sort();
+    assert_eq!(
+        v,
+        vec![
+            ("policy:k8sns/admission-only", "deny"),
+            ("policy:k8sns/warn-on-admission-deny-in-audit", "warn"),
+        ]
+    );
+    let bad = format!(
+        "{t}---\napiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sNs\nmetadata: {{name: b}}\nspec: {{enforcementAction: scoped}}\n"
+    );
+    let (_, errors) = PolicySet::from_resources(&objects("bad.yaml", &bad));
+    assert_eq!(errors.len(), 1, "{errors:?}");
+}
