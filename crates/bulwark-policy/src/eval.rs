@@ -215,6 +215,7 @@ fn judge<'a>(
         object: s.object,
         old_object: s.old_object,
         namespace: s.namespace,
+        generated: s.prefix.is_some(),
     };
     let mut review = None;
     for (ci, c) in loaded.constraints.iter().enumerate() {

@@ -1,7 +1,8 @@
 //! A constraint's `spec.match`, decided as Gatekeeper decides it: kinds
 //! with apiGroups, scope, namespaces and excludedNamespaces (a `*` at
 //! either end is a prefix or suffix glob), labelSelector, namespaceSelector
-//! (the object's Namespace, or the object itself when it is one) and name.
+//! (the object's Namespace, or the object itself when it is one), name
+//! (blank is any) and source (the object, what expansions generate, or both).
 //! Cluster-scoped objects other than Namespaces pass the namespace criteria.
 
 use serde_json::{Map, Value};
@@ -52,6 +53,17 @@ pub struct Match {
     labels: Option<Selector>,
     namespace_selector: Option<Selector>,
     name: Option<String>,
+    source: Source,
+}
+
+/// `match.source`: the object itself, the ones expansions generate from
+/// it, or both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Source {
+    #[default]
+    All,
+    Original,
+    Generated,
 }
 
 /// What matching needs to know of one object.
@@ -64,6 +76,8 @@ pub struct Target<'a> {
     pub old_object: Option<&'a Value>,
     /// The request's namespace ("" for cluster-scoped objects).
     pub namespace: &'a str,
+    /// Made by an expansion from the object under review.
+    pub generated: bool,
 }
 
 fn strings(v: &Value, path: &str) -> Result<Vec<String>, MatchError> {
@@ -204,7 +218,23 @@ impl Match {
         if let Some(s) = v.get("namespaceSelector").filter(|v| !v.is_null()) {
             m.namespace_selector = Some(Selector::parse(s, "namespaceSelector")?);
         }
-        m.name = v.get("name").and_then(Value::as_str).map(str::to_string);
+        // A blank name is any name, as Gatekeeper reads it.
+        m.name = v
+            .get("name")
+            .and_then(Value::as_str)
+            .filter(|n| !n.is_empty())
+            .map(str::to_string);
+        m.source = match v.get("source").and_then(Value::as_str) {
+            None | Some("All") => Source::All,
+            Some("Original") => Source::Original,
+            Some("Generated") => Source::Generated,
+            Some(other) => {
+                return Err(MatchError {
+                    path: "source".into(),
+                    message: format!("match.source '{other}' is not All, Original or Generated"),
+                });
+            }
+        };
         Ok(m)
     }
 
@@ -225,6 +255,10 @@ impl Match {
         // The namespace criteria read a Namespace's own name.
         let ns = if is_namespace { name } else { t.namespace };
         let cluster_scoped = !is_namespace && ns.is_empty();
+        match (self.source, t.generated) {
+            (Source::Original, true) | (Source::Generated, false) => return false,
+            _ => {}
+        }
         let kinds = self.kinds.is_empty()
             || self.kinds.iter().any(|k| {
                 (k.kinds.is_empty() || k.kinds.iter().any(|x| x == "*" || x == t.kind))
@@ -290,6 +324,7 @@ mod tests {
             object: obj,
             old_object: None,
             namespace: ns,
+            generated: false,
         }
     }
 
@@ -340,5 +375,16 @@ mod tests {
         assert!(m.matches(&target(&obj, "", "Pod", "a"), |_| None));
         assert!(!m.matches(&target(&obj, "", "Node", ""), |_| None));
         assert!(Match::parse(&json!({"scope": "Everywhere"})).is_err());
+    }
+
+    #[test]
+    fn source_picks_original_or_generated_objects_and_blank_names_are_any() {
+        let m = Match::parse(&json!({"source": "Generated", "name": ""})).expect("parses");
+        let obj = json!({"metadata": {"name": "x"}});
+        let mut t = target(&obj, "", "Pod", "a");
+        assert!(!m.matches(&t, |_| None));
+        t.generated = true;
+        assert!(m.matches(&t, |_| None));
+        assert!(Match::parse(&json!({"source": "Both"})).is_err());
     }
 }
