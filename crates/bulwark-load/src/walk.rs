@@ -18,7 +18,8 @@ pub enum Input {
 pub(crate) const KUSTOMIZATION_FILES: &[&str] =
     &["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
-pub(crate) fn is_manifest(p: &Path) -> bool {
+/// A file a directory walk reads: `.yaml`, `.yml` or `.json`.
+pub fn is_manifest(p: &Path) -> bool {
     matches!(
         p.extension()
             .and_then(|e| e.to_str())

@@ -50,6 +50,7 @@ impl ConfigArgs {
             config: self.config.as_deref(),
             no_config: self.no_config,
             baseline: None,
+            policy: None,
         };
         let settings = pipeline::settings(
             &[PathBuf::from(".")],

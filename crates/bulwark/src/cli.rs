@@ -28,9 +28,22 @@ pub enum Command {
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
         format: RulesFormat,
+        /// Also list the rules of the constraints in these policy directories.
+        #[arg(long = "policy", value_name = "DIR")]
+        policies: Vec<PathBuf>,
     },
     /// Explain a rule: why it matters, how to fix it, its mappings.
-    Explain { rule_id: String },
+    Explain {
+        rule_id: String,
+        /// Policy directories whose constraints' rules may be explained.
+        #[arg(long = "policy", value_name = "DIR")]
+        policies: Vec<PathBuf>,
+    },
+    /// Gatekeeper policies: what a directory holds, and gator-style suites.
+    Policy {
+        #[command(subcommand)]
+        command: crate::policy_cmd::PolicyCommand,
+    },
     /// Pod Security Standards, decided as the admission plugin decides them.
     Pss {
         #[command(subcommand)]
@@ -146,6 +159,11 @@ pub struct FilterArgs {
     /// List suppressed findings, and what waived each, on standard error.
     #[arg(long)]
     pub show_suppressed: bool,
+    /// Gatekeeper ConstraintTemplates and Constraints to run (a directory,
+    /// read recursively, or a file; repeatable). Each constraint is a rule
+    /// `policy:<template-kind>/<constraint>`.
+    #[arg(long = "policy", value_name = "DIR")]
+    pub policies: Vec<PathBuf>,
 }
 
 impl FilterArgs {
@@ -163,13 +181,16 @@ impl FilterArgs {
             skip_rules: self.skip_rules.clone(),
             categories: self.categories.clone(),
         };
+        let (policy, policy_errors) = pipeline::load_policies(&self.policies);
         let sources = pipeline::FilterSources {
             config: self.config.as_deref(),
             no_config: self.no_config,
             baseline: self.baseline.as_deref(),
+            policy: policy.as_ref(),
         };
         let mut settings = pipeline::settings(paths, &overrides, &sources)?;
         settings.filter.record_baseline = self.write_baseline.is_some();
+        settings.policy_errors = policy_errors;
         Ok(settings)
     }
 }
@@ -208,8 +229,9 @@ pub fn run(cli: Cli) -> Result<u8, String> {
         Command::Audit { command } => crate::audit_cmd::run(command),
         Command::Admit { command } => crate::admit_cmd::run(command),
         Command::Compliance(a) => crate::compliance_cmd::run(a),
-        Command::Rules { format } => {
-            let cat = pipeline::catalog();
+        Command::Policy { command } => crate::policy_cmd::run(command),
+        Command::Rules { format, policies } => {
+            let cat = crate::policy_cmd::catalog(&policies)?;
             match format {
                 RulesFormat::Json => {
                     let rules: Vec<_> = cat.iter().collect();
@@ -226,8 +248,8 @@ pub fn run(cli: Cli) -> Result<u8, String> {
             }
             Ok(0)
         }
-        Command::Explain { rule_id } => {
-            let cat = pipeline::catalog();
+        Command::Explain { rule_id, policies } => {
+            let cat = crate::policy_cmd::catalog(&policies)?;
             let r = cat
                 .get(&rule_id)
                 .ok_or_else(|| bulwark_filter::suggest::unknown_rule(&rule_id, &cat))?;

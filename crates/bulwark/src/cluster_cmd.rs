@@ -22,7 +22,7 @@ pub enum ClusterCommand {
     /// Scan live clusters with every analyzer `scan` runs. Exit 2 when a
     /// resource could not be read (its checks were not evaluated), unless
     /// --allow-partial.
-    Scan(ClusterScanArgs),
+    Scan(Box<ClusterScanArgs>),
     /// Write everything a cluster scan analyses as one JSON `kind: List`
     /// (Secret values never included); `bulwark scan FILE` reads it offline.
     Snapshot(SnapshotArgs),
@@ -110,7 +110,7 @@ pub struct SnapshotArgs {
 
 pub fn run(cmd: ClusterCommand) -> Result<u8, String> {
     match cmd {
-        ClusterCommand::Scan(a) => scan(a),
+        ClusterCommand::Scan(a) => scan(*a),
         ClusterCommand::Snapshot(a) => snapshot(a),
     }
 }

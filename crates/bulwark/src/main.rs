@@ -38,6 +38,7 @@ mod netpol_cmd;
 mod node_cmd;
 mod out;
 mod pipeline;
+mod policy_cmd;
 mod pss_cmd;
 mod rbac_cmd;
 mod waivers;

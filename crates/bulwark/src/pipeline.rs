@@ -7,6 +7,7 @@ use bulwark_filter::{Config, FileBase, Filter, Outcome, Overrides, Settings};
 use bulwark_load::LoadOptions;
 use bulwark_load::config::{ConfigFile, find_config, read_config};
 use bulwark_load::contexts::ContextMode;
+use bulwark_policy::PolicySet;
 use bulwark_pss::PsaConfig;
 use bulwark_report::{Report, Summary, Tool};
 
@@ -48,6 +49,41 @@ pub fn compliance_scopes() -> bulwark_compliance::Scopes {
     bulwark_compliance::Scopes::builtin().with_components(components)
 }
 
+/// The built-in catalog with the rules of the loaded policies (one per
+/// constraint), so `--rule`, ignores, `rules` and `explain` know them.
+pub fn catalog_with(policy: Option<&PolicySet>) -> Catalog {
+    Catalog::from_analyzers(&analyzers_with(&PsaConfig::default(), policy))
+}
+
+/// [`analyzers_for`], plus the policies as one more analyzer.
+pub fn analyzers_with(pss: &PsaConfig, policy: Option<&PolicySet>) -> Vec<Box<dyn Analyzer>> {
+    let mut a = analyzers_for(pss);
+    if let Some(p) = policy {
+        a.push(Box::new(p.clone()));
+    }
+    a
+}
+
+/// Loads `--policy` directories: the policies (none when no directory
+/// was given) and each bad policy as an input error with file:line, which
+/// the scan reports (exit 2) while the rest of it goes on.
+pub fn load_policies(dirs: &[PathBuf]) -> (Option<PolicySet>, Vec<bulwark_core::InputError>) {
+    if dirs.is_empty() {
+        return (None, Vec::new());
+    }
+    let (set, errors) = PolicySet::load(dirs);
+    let errors = errors
+        .into_iter()
+        .map(|e| bulwark_core::InputError {
+            file: e.file,
+            line: e.line,
+            column: None,
+            message: format!("policy: {}", e.message),
+        })
+        .collect();
+    (Some(set), errors)
+}
+
 /// Where the filter settings of a scan come from, besides the command line.
 #[derive(Debug, Default)]
 pub struct FilterSources<'a> {
@@ -57,6 +93,8 @@ pub struct FilterSources<'a> {
     /// `--no-config`: use no config file at all.
     pub no_config: bool,
     pub baseline: Option<&'a Path>,
+    /// Policies loaded from `--policy`: their rules join the catalog.
+    pub policy: Option<&'a PolicySet>,
 }
 
 /// Everything a scan is configured with besides its inputs.
@@ -74,6 +112,10 @@ pub struct ScanSettings {
     /// Frameworks to score the scan against (`Report::compliance`); none
     /// by default, since only some outputs show scores.
     pub compliance: Vec<&'static bulwark_compliance::Framework>,
+    /// `--policy`: Gatekeeper policies run as one more analyzer.
+    pub policy: Option<PolicySet>,
+    /// Policies that could not be loaded: reported as input errors.
+    pub policy_errors: Vec<bulwark_core::InputError>,
 }
 
 /// Reads the config and baseline and merges them with the command line.
@@ -83,7 +125,7 @@ pub fn settings(
     cli: &Overrides,
     src: &FilterSources<'_>,
 ) -> Result<ScanSettings, String> {
-    let catalog = catalog();
+    let catalog = catalog_with(src.policy);
     let config = load_config(paths, src)?;
     let cwd = std::env::current_dir().unwrap_or_default();
     let file_base = FileBase {
@@ -140,6 +182,8 @@ pub fn settings(
         context,
         admission,
         compliance: Vec::new(),
+        policy: src.policy.cloned(),
+        policy_errors: Vec::new(),
     })
 }
 
@@ -206,10 +250,13 @@ pub fn scan_inventory(
 /// context ever resolves another's), then filters all findings together.
 fn scan_contexts(
     contexts: Vec<Inventory>,
-    summary: bulwark_core::LoadSummary,
+    mut summary: bulwark_core::LoadSummary,
     settings: &ScanSettings,
 ) -> Scan {
-    let analyzers = analyzers_for(&settings.pss);
+    summary
+        .errors
+        .extend(settings.policy_errors.iter().cloned());
+    let analyzers = analyzers_with(&settings.pss, settings.policy.as_ref());
     let catalog = Catalog::from_analyzers(&analyzers);
     let mut findings = Vec::new();
     // Scores also count what `*` on `*` RBAC rules imply (not listed in the report).

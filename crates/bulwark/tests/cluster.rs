@@ -679,3 +679,34 @@ fn every_category_a_gap_names_is_a_real_rule_category() {
         }
     }
 }
+
+#[test]
+fn policies_give_the_same_verdict_live_and_from_files() {
+    let fx = start(vec![("insecure", recorded("insecure"))], &[]);
+    let k = kc(&fx);
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
+    let policy = examples.join("policy").display().to_string();
+    let rules =
+        "policy:k8sallowedrepos/approved-registries,policy:k8srequiredlabels/compliance-label";
+    let with_policy = |source: &[&str]| {
+        let tail = [
+            "--no-config",
+            "--policy",
+            &policy,
+            "--rule",
+            rules,
+            "--format",
+            "json",
+        ];
+        let run = bulwark(&[source, &tail[..]].concat());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        findings(&serde_json::from_str(&run.stdout).expect("json report"))
+    };
+    let live = with_policy(&["cluster", "scan", "--kubeconfig", &k]);
+    let insecure = examples.join("insecure").display().to_string();
+    let files = with_policy(&["scan", &insecure]);
+    // As policy_cli.rs counts them: 9 images outside the allowed repos and
+    // 7 workloads without a compliance label.
+    assert_eq!(live.len(), 16, "{live:#?}");
+    assert_eq!(live, files);
+}

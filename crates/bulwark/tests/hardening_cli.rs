@@ -177,7 +177,23 @@ fn a_full_disk_is_an_error_not_a_panic_for_every_command() {
     )
     .expect("w");
     let root = root.display().to_string();
+    let policy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/policy");
+    std::fs::write(
+        dir.path().join("suite.yaml"),
+        format!(
+            "kind: Suite\napiVersion: test.gatekeeper.sh/v1alpha1\ntests:\n- name: t\n  \
+             template: {p}/templates/k8srequiredlabels.yaml\n  \
+             constraint: {p}/constraints/compliance-label.yaml\n  \
+             cases:\n  - name: c\n    object: all.yaml\n    assertions: [{{violations: no}}]\n",
+            p = policy.display()
+        ),
+    )
+    .expect("write");
+    let policy = policy.display().to_string();
     let commands: Vec<Vec<&str>> = vec![
+        vec!["scan", "--no-config", "--policy", &policy, "all.yaml"],
+        vec!["policy", "list", &policy],
+        vec!["policy", "test", "suite.yaml"],
         vec!["scan", "--no-config", "all.yaml"],
         vec!["scan", "--no-config", "--format", "json", "all.yaml"],
         vec!["rules"],
