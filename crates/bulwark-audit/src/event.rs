@@ -1,11 +1,13 @@
 //! The `audit.k8s.io/v1` Event, as the API server's log and webhook
 //! backends write it. Only the fields detectors read are typed; the request
-//! and response objects stay JSON.
+//! and response objects stay JSON text until a detector reads them.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// One audit event (or, for `kind: EventList`, a batch in `items`).
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -38,9 +40,9 @@ pub struct Event {
     #[serde(default)]
     pub response_status: Option<ResponseStatus>,
     #[serde(default)]
-    pub request_object: Option<Value>,
+    pub request_object: Option<LazyObject>,
     #[serde(default)]
-    pub response_object: Option<Value>,
+    pub response_object: Option<LazyObject>,
     #[serde(default)]
     pub request_received_timestamp: Option<String>,
     #[serde(default)]
@@ -50,6 +52,54 @@ pub struct Event {
     /// The events of an `EventList` (webhook batches).
     #[serde(default)]
     pub items: Vec<Event>,
+}
+
+/// A `requestObject`/`responseObject`: its JSON text, checked as JSON when
+/// the event is parsed but built into a [`Value`] only when a detector first
+/// reads it. Most events are never looked at inside (a `Value` tree with
+/// ordered maps is the dearest part of parsing an event), so this keeps
+/// parsing to what detection needs.
+#[derive(Clone, Debug)]
+pub struct LazyObject {
+    raw: Box<RawValue>,
+    parsed: OnceCell<Value>,
+}
+
+impl LazyObject {
+    /// The object as a JSON value, parsed on the first call.
+    pub fn value(&self) -> &Value {
+        // The text was validated as JSON when the event was read; the only
+        // failure left is serde_json's nesting limit, which the event parse
+        // (skipping the raw text) does not apply: such an object reads as
+        // null rather than failing the whole event.
+        self.parsed
+            .get_or_init(|| serde_json::from_str(self.raw.get()).unwrap_or(Value::Null))
+    }
+
+    /// The object's JSON text as the API server wrote it.
+    pub fn raw(&self) -> &str {
+        self.raw.get()
+    }
+}
+
+impl From<Value> for LazyObject {
+    fn from(v: Value) -> Self {
+        // A `Value` always serializes; the default (`null`) is unreachable.
+        let raw = serde_json::value::to_raw_value(&v).unwrap_or_default();
+        Self {
+            raw,
+            parsed: OnceCell::from(v),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for LazyObject {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self {
+            raw: Box::<RawValue>::deserialize(d)?,
+            parsed: OnceCell::new(),
+        })
+    }
 }
 
 /// `authentication.k8s.io/v1 UserInfo`.
@@ -149,6 +199,6 @@ impl Event {
 
     /// `requestObject` at a JSON pointer.
     pub fn req(&self, pointer: &str) -> Option<&Value> {
-        self.request_object.as_ref()?.pointer(pointer)
+        self.request_object.as_ref()?.value().pointer(pointer)
     }
 }

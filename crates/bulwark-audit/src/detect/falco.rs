@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::{Ctx, Hit};
 use crate::config::AuditConfig;
-use crate::event::Event;
+use crate::event::{Event, LazyObject};
 
 const FALCO_REF: &str = "https://github.com/falcosecurity/plugins/blob/main/plugins/k8saudit/rules/k8s_audit_rules.yaml";
 const AUDIT_DOC: &str = "https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/";
@@ -850,9 +850,9 @@ pub(crate) fn object_name(ev: &Event) -> String {
     if !ev.name().is_empty() {
         return ev.name().to_string();
     }
-    let from = |v: &Option<Value>, p: &str| {
+    let from = |v: &Option<LazyObject>, p: &str| {
         v.as_ref()
-            .and_then(|v| v.pointer(p))
+            .and_then(|v| v.value().pointer(p))
             .and_then(Value::as_str)
             .map(str::to_string)
     };
