@@ -63,7 +63,13 @@ impl Engine {
     pub fn process(&mut self, ev: &Event, location: Option<&Location>, out: &mut Vec<Alert>) {
         self.stats.events += 1;
         if let Some(x) = self.exclusions.iter().find(|x| x.matches(ev)) {
-            *self.stats.excluded.entry(x.reason.clone()).or_default() += 1;
+            // Counted without allocating the reason on every excluded event.
+            match self.stats.excluded.get_mut(&x.reason) {
+                Some(n) => *n += 1,
+                None => {
+                    self.stats.excluded.insert(x.reason.clone(), 1);
+                }
+            }
             return;
         }
         let disabled = &self.disabled;
