@@ -202,3 +202,36 @@ impl Event {
         self.request_object.as_ref()?.value().pointer(pointer)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Event, serde_json::Error> {
+        serde_json::from_str(s)
+    }
+
+    #[test]
+    fn lazy_objects_read_as_the_parsed_value() {
+        let ev = parse(
+            r#"{"kind":"Event","requestObject":{"kind":"Pod","spec":{"hostPID":true}},
+               "responseObject":null}"#,
+        )
+        .unwrap();
+        // `null` is no object, as with `Option<Value>`.
+        assert!(ev.response_object.is_none());
+        assert_eq!(ev.req("/spec/hostPID"), Some(&Value::Bool(true)));
+        assert_eq!(
+            ev.request_object.as_ref().unwrap().raw(),
+            r#"{"kind":"Pod","spec":{"hostPID":true}}"#
+        );
+        let from_value = LazyObject::from(serde_json::json!({"a": [1]}));
+        assert_eq!(from_value.value().pointer("/a/0"), Some(&Value::from(1)));
+    }
+
+    #[test]
+    fn a_broken_object_still_fails_the_event() {
+        assert!(parse(r#"{"kind":"Event","requestObject":{"a":}}"#).is_err());
+        assert!(parse(r#"{"kind":"Event","requestObject":{"a":1}"#).is_err());
+    }
+}
