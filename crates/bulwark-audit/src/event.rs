@@ -68,10 +68,8 @@ pub struct LazyObject {
 impl LazyObject {
     /// The object as a JSON value, parsed on the first call.
     pub fn value(&self) -> &Value {
-        // The text was validated as JSON when the event was read; the only
-        // failure left is serde_json's nesting limit, which the event parse
-        // (skipping the raw text) does not apply: such an object reads as
-        // null rather than failing the whole event.
+        // The text was validated as JSON, and its nesting checked against
+        // serde_json's limit, when the event was read: this cannot fail.
         self.parsed
             .get_or_init(|| serde_json::from_str(self.raw.get()).unwrap_or(Value::Null))
     }
@@ -93,10 +91,45 @@ impl From<Value> for LazyObject {
     }
 }
 
+/// serde_json refuses documents nested this deep; skipping an object as raw
+/// text does not apply its limit, so [`LazyObject`] does, to keep such an
+/// event malformed (counted) rather than an event whose object reads empty.
+const MAX_DEPTH: usize = 128;
+
+/// The deepest nesting of arrays and objects in JSON text.
+fn nesting(json: &str) -> usize {
+    let (mut depth, mut max, mut in_str, mut escaped) = (0usize, 0, false, false);
+    for &b in json.as_bytes() {
+        if in_str {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_str = true,
+                b'[' | b'{' => {
+                    depth += 1;
+                    max = max.max(depth);
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    max
+}
+
 impl<'de> Deserialize<'de> for LazyObject {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(d)?;
+        if nesting(raw.get()) >= MAX_DEPTH {
+            return Err(serde::de::Error::custom("recursion limit exceeded"));
+        }
         Ok(Self {
-            raw: Box::<RawValue>::deserialize(d)?,
+            raw,
             parsed: OnceCell::new(),
         })
     }
@@ -227,6 +260,23 @@ mod tests {
         );
         let from_value = LazyObject::from(serde_json::json!({"a": [1]}));
         assert_eq!(from_value.value().pointer("/a/0"), Some(&Value::from(1)));
+    }
+
+    #[test]
+    fn nesting_limit_is_serde_jsons() {
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        for n in [1, 100, MAX_DEPTH - 1, MAX_DEPTH, 200] {
+            let standalone = serde_json::from_str::<Value>(&deep(n)).is_ok();
+            let ev = parse(&format!(
+                r#"{{"kind":"Event","requestObject":{},"s":"[{{\"]"}}"#,
+                deep(n)
+            ));
+            assert_eq!(ev.is_ok(), standalone, "depth {n}");
+            if let Ok(ev) = ev {
+                assert!(ev.request_object.unwrap().value().is_array());
+            }
+        }
+        assert_eq!(nesting(r#"{"a":"[[{\"","b":[{}]}"#), 3);
     }
 
     #[test]
