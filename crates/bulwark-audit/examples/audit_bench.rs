@@ -5,12 +5,18 @@
 //! baseline. `audit_bench detect FILE`: the same plus every detector
 //! (with the built-in scan rules and Pod Security on request objects).
 //! Prints one JSON line: mode, events, seconds, events/s, peak RSS.
+//!
+//! Both modes run with mimalloc, the global allocator of the `bulwark`
+//! binary that runs the engine in production (crates/bulwark/src/main.rs).
 
 use std::time::Instant;
 
 use bulwark_audit::reader::{Line, Lines, RawLine, open, parse_line};
 use bulwark_audit::{AuditConfig, Engine};
 use bulwark_core::Analyzer;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn peak_rss_mb() -> f64 {
     let s = std::fs::read_to_string("/proc/self/status").unwrap_or_default();

@@ -417,17 +417,18 @@ pub fn glob(pat: &str, s: &str) -> bool {
     let Some(mut s) = s.strip_prefix(head) else {
         return false;
     };
-    let parts: Vec<&str> = rest.split('*').collect();
-    for (i, part) in parts.iter().enumerate() {
-        if i == parts.len() - 1 {
-            return s.ends_with(part);
-        }
-        match s.find(part) {
-            Some(at) => s = &s[at + part.len()..],
-            None => return false,
+    // Every part but the last is found left to right; the last must end
+    // the string (after what the others consumed).
+    let (middle, last) = rest.rsplit_once('*').unwrap_or(("", rest));
+    if rest.contains('*') {
+        for part in middle.split('*') {
+            match s.find(part) {
+                Some(at) => s = &s[at + part.len()..],
+                None => return false,
+            }
         }
     }
-    true
+    s.ends_with(last)
 }
 
 #[cfg(test)]

@@ -35,6 +35,10 @@ pub struct Engine {
     analyzers: Vec<Box<dyn Analyzer>>,
     exclusions: Vec<Exclusion>,
     disabled: HashSet<String>,
+    /// The per-event detectors not disabled, decided once (not a set
+    /// lookup per rule per event).
+    rules: Vec<&'static falco::EventRule>,
+    scan_enabled: bool,
     window: WindowState,
     pub stats: Stats,
 }
@@ -44,12 +48,19 @@ impl Engine {
     /// passes the built-in rules and Pod Security).
     pub fn new(config: AuditConfig, analyzers: Vec<Box<dyn Analyzer>>) -> Self {
         let exclusions = config.all_exclusions();
-        let disabled = config.disabled_rules.iter().cloned().collect();
+        let disabled: HashSet<String> = config.disabled_rules.iter().cloned().collect();
+        let rules = falco::RULES
+            .iter()
+            .filter(|r| !disabled.contains(r.meta.id))
+            .collect();
+        let scan_enabled = !disabled.contains(scan::META.id);
         Self {
             config,
             analyzers,
             exclusions,
             disabled,
+            rules,
+            scan_enabled,
             window: WindowState::default(),
             stats: Stats::default(),
         }
@@ -61,24 +72,38 @@ impl Engine {
 
     /// Runs every detector on one event, appending its alerts.
     pub fn process(&mut self, ev: &Event, location: Option<&Location>, out: &mut Vec<Alert>) {
+        self.process_at(ev, &|| location.cloned(), out);
+    }
+
+    /// [`Engine::process`], the location made only for an alert.
+    fn process_at(
+        &mut self,
+        ev: &Event,
+        location: &dyn Fn() -> Option<Location>,
+        out: &mut Vec<Alert>,
+    ) {
         self.stats.events += 1;
         if let Some(x) = self.exclusions.iter().find(|x| x.matches(ev)) {
-            *self.stats.excluded.entry(x.reason.clone()).or_default() += 1;
+            // Counted without allocating the reason on every excluded event.
+            match self.stats.excluded.get_mut(&x.reason) {
+                Some(n) => *n += 1,
+                None => {
+                    self.stats.excluded.insert(x.reason.clone(), 1);
+                }
+            }
             return;
         }
         let disabled = &self.disabled;
-        let is_disabled = |id: &str| disabled.contains(id);
+        let is_disabled = |id: &str| !disabled.is_empty() && disabled.contains(id);
         let mut hits = Vec::new();
         {
             let ctx = Ctx::new(&self.config, &self.analyzers, ev);
-            for r in falco::RULES {
-                if !is_disabled(r.meta.id)
-                    && let Some(h) = r.run(&ctx, ev)
-                {
+            for r in &self.rules {
+                if let Some(h) = r.run(&ctx, ev) {
                     hits.push(h);
                 }
             }
-            if !is_disabled(scan::META.id) {
+            if self.scan_enabled {
                 scan::check(&ctx, ev, &mut hits);
             }
         }
@@ -86,12 +111,13 @@ impl Engine {
         self.stats.window_dropped = self.window.burst_dropped() + self.window.first_seen_dropped;
         for h in hits {
             self.stats.alerts += 1;
-            *self
-                .stats
-                .alerts_by_rule
-                .entry(h.rule.id.to_string())
-                .or_default() += 1;
-            out.push(Alert::new(h, ev, location.cloned()));
+            match self.stats.alerts_by_rule.get_mut(h.rule.id) {
+                Some(n) => *n += 1,
+                None => {
+                    self.stats.alerts_by_rule.insert(h.rule.id.to_string(), 1);
+                }
+            }
+            out.push(Alert::new(h, ev, location()));
         }
     }
 
@@ -128,13 +154,15 @@ impl Engine {
             Line::Blank => self.stats.blank_lines += 1,
             Line::Malformed(m) => self.malformed(file, line, m),
             Line::Events(evs) => {
-                let loc = Location {
-                    file: file.to_string(),
-                    line: u32::try_from(line).ok(),
-                    column: None,
+                let loc = || {
+                    Some(Location {
+                        file: file.to_string(),
+                        line: u32::try_from(line).ok(),
+                        column: None,
+                    })
                 };
                 for ev in &evs {
-                    self.process(ev, Some(&loc), out);
+                    self.process_at(ev, &loc, out);
                 }
             }
         }

@@ -1,11 +1,13 @@
 //! The `audit.k8s.io/v1` Event, as the API server's log and webhook
 //! backends write it. Only the fields detectors read are typed; the request
-//! and response objects stay JSON.
+//! and response objects stay JSON text until a detector reads them.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// One audit event (or, for `kind: EventList`, a batch in `items`).
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -38,9 +40,9 @@ pub struct Event {
     #[serde(default)]
     pub response_status: Option<ResponseStatus>,
     #[serde(default)]
-    pub request_object: Option<Value>,
+    pub request_object: Option<LazyObject>,
     #[serde(default)]
-    pub response_object: Option<Value>,
+    pub response_object: Option<LazyObject>,
     #[serde(default)]
     pub request_received_timestamp: Option<String>,
     #[serde(default)]
@@ -50,6 +52,87 @@ pub struct Event {
     /// The events of an `EventList` (webhook batches).
     #[serde(default)]
     pub items: Vec<Event>,
+}
+
+/// A `requestObject`/`responseObject`: its JSON text, checked as JSON when
+/// the event is parsed but built into a [`Value`] only when a detector first
+/// reads it. Most events are never looked at inside (a `Value` tree with
+/// ordered maps is the dearest part of parsing an event), so this keeps
+/// parsing to what detection needs.
+#[derive(Clone, Debug)]
+pub struct LazyObject {
+    raw: Box<RawValue>,
+    parsed: OnceCell<Value>,
+}
+
+impl LazyObject {
+    /// The object as a JSON value, parsed on the first call.
+    pub fn value(&self) -> &Value {
+        // The text was validated as JSON, and its nesting checked against
+        // serde_json's limit, when the event was read: this cannot fail.
+        self.parsed
+            .get_or_init(|| serde_json::from_str(self.raw.get()).unwrap_or(Value::Null))
+    }
+
+    /// The object's JSON text as the API server wrote it.
+    pub fn raw(&self) -> &str {
+        self.raw.get()
+    }
+}
+
+impl From<Value> for LazyObject {
+    fn from(v: Value) -> Self {
+        // A `Value` always serializes; the default (`null`) is unreachable.
+        let raw = serde_json::value::to_raw_value(&v).unwrap_or_default();
+        Self {
+            raw,
+            parsed: OnceCell::from(v),
+        }
+    }
+}
+
+/// serde_json refuses documents nested this deep; skipping an object as raw
+/// text does not apply its limit, so [`LazyObject`] does, to keep such an
+/// event malformed (counted) rather than an event whose object reads empty.
+const MAX_DEPTH: usize = 128;
+
+/// The deepest nesting of arrays and objects in JSON text.
+fn nesting(json: &str) -> usize {
+    let (mut depth, mut max, mut in_str, mut escaped) = (0usize, 0, false, false);
+    for &b in json.as_bytes() {
+        if in_str {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_str = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_str = true,
+                b'[' | b'{' => {
+                    depth += 1;
+                    max = max.max(depth);
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    max
+}
+
+impl<'de> Deserialize<'de> for LazyObject {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = Box::<RawValue>::deserialize(d)?;
+        if nesting(raw.get()) >= MAX_DEPTH {
+            return Err(serde::de::Error::custom("recursion limit exceeded"));
+        }
+        Ok(Self {
+            raw,
+            parsed: OnceCell::new(),
+        })
+    }
 }
 
 /// `authentication.k8s.io/v1 UserInfo`.
@@ -149,6 +232,56 @@ impl Event {
 
     /// `requestObject` at a JSON pointer.
     pub fn req(&self, pointer: &str) -> Option<&Value> {
-        self.request_object.as_ref()?.pointer(pointer)
+        self.request_object.as_ref()?.value().pointer(pointer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Result<Event, serde_json::Error> {
+        serde_json::from_str(s)
+    }
+
+    #[test]
+    fn lazy_objects_read_as_the_parsed_value() {
+        let ev = parse(
+            r#"{"kind":"Event","requestObject":{"kind":"Pod","spec":{"hostPID":true}},
+               "responseObject":null}"#,
+        )
+        .unwrap();
+        // `null` is no object, as with `Option<Value>`.
+        assert!(ev.response_object.is_none());
+        assert_eq!(ev.req("/spec/hostPID"), Some(&Value::Bool(true)));
+        assert_eq!(
+            ev.request_object.as_ref().unwrap().raw(),
+            r#"{"kind":"Pod","spec":{"hostPID":true}}"#
+        );
+        let from_value = LazyObject::from(serde_json::json!({"a": [1]}));
+        assert_eq!(from_value.value().pointer("/a/0"), Some(&Value::from(1)));
+    }
+
+    #[test]
+    fn nesting_limit_is_serde_jsons() {
+        let deep = |n: usize| format!("{}{}", "[".repeat(n), "]".repeat(n));
+        for n in [1, 100, MAX_DEPTH - 1, MAX_DEPTH, 200] {
+            let standalone = serde_json::from_str::<Value>(&deep(n)).is_ok();
+            let ev = parse(&format!(
+                r#"{{"kind":"Event","requestObject":{},"s":"[{{\"]"}}"#,
+                deep(n)
+            ));
+            assert_eq!(ev.is_ok(), standalone, "depth {n}");
+            if let Ok(ev) = ev {
+                assert!(ev.request_object.unwrap().value().is_array());
+            }
+        }
+        assert_eq!(nesting(r#"{"a":"[[{\"","b":[{}]}"#), 3);
+    }
+
+    #[test]
+    fn a_broken_object_still_fails_the_event() {
+        assert!(parse(r#"{"kind":"Event","requestObject":{"a":}}"#).is_err());
+        assert!(parse(r#"{"kind":"Event","requestObject":{"a":1}"#).is_err());
     }
 }

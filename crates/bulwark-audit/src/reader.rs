@@ -52,7 +52,14 @@ pub fn parse_line(line: &[u8]) -> Line {
     if line.iter().all(u8::is_ascii_whitespace) {
         return Line::Blank;
     }
-    match serde_json::from_slice::<Event>(line) {
+    // Validating the line's UTF-8 once is cheaper than serde_json's check of
+    // every string read from a byte slice; a line that is not UTF-8 goes
+    // through `from_slice` for the same error it always had.
+    let parsed = match std::str::from_utf8(line) {
+        Ok(text) => serde_json::from_str::<Event>(text),
+        Err(_) => serde_json::from_slice::<Event>(line),
+    };
+    match parsed {
         Ok(ev) => match ev.kind.as_str() {
             "Event" => Line::Events(vec![ev]),
             "EventList" => Line::Events(ev.items),

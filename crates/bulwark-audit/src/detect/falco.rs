@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use super::{Ctx, Hit};
 use crate::config::AuditConfig;
-use crate::event::Event;
+use crate::event::{Event, LazyObject};
 
 const FALCO_REF: &str = "https://github.com/falcosecurity/plugins/blob/main/plugins/k8saudit/rules/k8s_audit_rules.yaml";
 const AUDIT_DOC: &str = "https://kubernetes.io/docs/tasks/debug/debug-cluster/audit/";
@@ -828,19 +828,27 @@ fn role_or_clusterrole(ev: &Event) -> bool {
 
 /// `user=… verb=… ns/name` for messages.
 fn who(ev: &Event) -> String {
-    let mut s = format!("user={} verb={}", ev.username(), ev.verb);
+    // Pieces pushed onto one string: no `format!` allocation per piece.
+    let mut s = String::with_capacity(96);
+    for part in ["user=", ev.username(), " verb=", &ev.verb] {
+        s.push_str(part);
+    }
     if !ev.resource().is_empty() {
-        s.push_str(&format!(" resource={}", ev.resource()));
+        s.push_str(" resource=");
+        s.push_str(ev.resource());
         if !ev.subresource().is_empty() {
-            s.push_str(&format!("/{}", ev.subresource()));
+            s.push('/');
+            s.push_str(ev.subresource());
         }
     }
     if !ev.namespace().is_empty() {
-        s.push_str(&format!(" ns={}", ev.namespace()));
+        s.push_str(" ns=");
+        s.push_str(ev.namespace());
     }
     let name = object_name(ev);
     if !name.is_empty() {
-        s.push_str(&format!(" name={name}"));
+        s.push_str(" name=");
+        s.push_str(&name);
     }
     s
 }
@@ -850,9 +858,9 @@ pub(crate) fn object_name(ev: &Event) -> String {
     if !ev.name().is_empty() {
         return ev.name().to_string();
     }
-    let from = |v: &Option<Value>, p: &str| {
+    let from = |v: &Option<LazyObject>, p: &str| {
         v.as_ref()
-            .and_then(|v| v.pointer(p))
+            .and_then(|v| v.value().pointer(p))
             .and_then(Value::as_str)
             .map(str::to_string)
     };

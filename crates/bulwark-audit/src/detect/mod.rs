@@ -93,7 +93,7 @@ impl<'a> Ctx<'a> {
 /// The request object as a one-object resource, with `kind`/`apiVersion`
 /// filled from `objectRef` when the API server left them out.
 pub fn request_resource(ev: &Event) -> Option<Resource> {
-    let mut v = ev.request_object.clone()?;
+    let mut v = ev.request_object.as_ref()?.value().clone();
     let obj = v.as_object_mut()?;
     if !obj.contains_key("kind")
         && let Some(kind) = kind_of_resource(ev.resource())

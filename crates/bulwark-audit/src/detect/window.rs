@@ -170,6 +170,9 @@ pub struct WindowState {
     pub first_seen_dropped: u64,
     token_requesters: HashSet<String>,
     impersonators: HashSet<String>,
+    /// The first-seen key of the current event, built in place (one
+    /// allocation per run, not per event).
+    key: String,
 }
 
 impl WindowState {
@@ -232,16 +235,18 @@ impl WindowState {
         }
 
         if last_stage {
-            let subject = ev.username().to_string();
+            let subject = ev.username();
             if ev.resource() == "serviceaccounts"
                 && ev.subresource() == "token"
                 && ev.verb == "create"
                 && !disabled(UNUSUAL_TOKEN.id)
             {
-                let usual = cfg.token_requesters.iter().any(|g| glob(g, &subject))
-                    || self.token_requesters.contains(&subject);
+                let usual = cfg.token_requesters.iter().any(|g| glob(g, subject))
+                    || self.token_requesters.contains(subject);
                 if learning {
-                    self.token_requesters.insert(subject.clone());
+                    if !self.token_requesters.contains(subject) {
+                        self.token_requesters.insert(subject.to_string());
+                    }
                 } else if !usual {
                     let mut h = Hit::new(
                         &UNUSUAL_TOKEN,
@@ -252,17 +257,19 @@ impl WindowState {
                             ev.code().map_or("-".into(), |c| c.to_string())
                         ),
                     );
-                    h.subject = Some(subject.clone());
+                    h.subject = Some(subject.to_string());
                     out.push(h);
                 }
             }
             if let Some(imp) = &ev.impersonated_user
                 && !disabled(UNUSUAL_IMPERSONATION.id)
             {
-                let usual = cfg.impersonators.iter().any(|g| glob(g, &subject))
-                    || self.impersonators.contains(&subject);
+                let usual = cfg.impersonators.iter().any(|g| glob(g, subject))
+                    || self.impersonators.contains(subject);
                 if learning {
-                    self.impersonators.insert(subject.clone());
+                    if !self.impersonators.contains(subject) {
+                        self.impersonators.insert(subject.to_string());
+                    }
                 } else if !usual {
                     let mut h = Hit::new(
                         &UNUSUAL_IMPERSONATION,
@@ -274,29 +281,30 @@ impl WindowState {
                             ev.request_uri
                         ),
                     );
-                    h.subject = Some(subject.clone());
+                    h.subject = Some(subject.to_string());
                     out.push(h);
                 }
             }
 
             if !disabled(FIRST_SEEN.id) && !ev.verb.is_empty() {
-                let res = if ev.subresource().is_empty() {
-                    ev.resource().to_string()
-                } else {
-                    format!("{}/{}", ev.resource(), ev.subresource())
-                };
-                let key = format!(
-                    "{}\u{0}{}\u{0}{}\u{0}{}",
-                    ev.namespace(),
-                    subject,
-                    ev.verb,
-                    res
-                );
-                if !self.seen.contains(&key) {
+                // namespace NUL subject NUL verb NUL resource[/subresource]
+                let key = &mut self.key;
+                key.clear();
+                for part in [ev.namespace(), "\0", subject, "\0", &ev.verb, "\0"] {
+                    key.push_str(part);
+                }
+                let res_at = key.len();
+                key.push_str(ev.resource());
+                if !ev.subresource().is_empty() {
+                    key.push('/');
+                    key.push_str(ev.subresource());
+                }
+                if !self.seen.contains(key.as_str()) {
                     if self.seen.len() >= cfg.first_seen.max_entries {
                         self.first_seen_dropped += 1;
                     } else {
-                        self.seen.insert(key);
+                        self.seen.insert(key.clone());
+                        let res = &self.key[res_at..];
                         if !learning {
                             let ns = if ev.namespace().is_empty() {
                                 "(cluster scope)"
@@ -310,7 +318,7 @@ impl WindowState {
                                     ev.verb, cfg.first_seen.learning_secs
                                 ),
                             );
-                            h.subject = Some(subject.clone());
+                            h.subject = Some(subject.to_string());
                             out.push(h);
                         }
                     }
