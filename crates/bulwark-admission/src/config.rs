@@ -187,6 +187,21 @@ impl AdmissionConfig {
         }
     }
 
+    /// What a Gatekeeper constraint's violation does: its
+    /// `enforcementAction` (deny, warn, dryrun), unless the config names the
+    /// rule; the global mode can only weaken it (`mode: warn` never denies).
+    pub fn policy_mode(&self, rule: &str, action: &str) -> Mode {
+        if let Some(m) = self.rules.get(rule) {
+            return *m;
+        }
+        let base = match action {
+            "deny" => Mode::Enforce,
+            "warn" => Mode::Warn,
+            _ => Mode::Audit,
+        };
+        base.max(self.mode)
+    }
+
     /// What a finding of `rule` at `severity` does.
     pub fn mode_of(&self, rule: &str, severity: Severity) -> Mode {
         if let Some(m) = self.rules.get(rule) {

@@ -1,10 +1,11 @@
 //! One request, one answer: the scan's analyzers and filter on the object
 //! in the request, then the admission config's mode for each finding.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use bulwark_core::{Analyzer, Catalog, Finding, Inventory, Origin, PodView, Resource};
+use bulwark_core::{Analyzer, Catalog, FieldPath, Finding, Inventory, Origin, PodView, Resource};
 use bulwark_filter::Filter;
+use bulwark_policy::PolicySet;
 use bulwark_pss::namespace::{Action, NamespacePolicy, admit};
 use bulwark_pss::{Options, PsaConfig};
 use serde_json::Value;
@@ -12,6 +13,16 @@ use serde_json::Value;
 use crate::config::{AdmissionConfig, Failure, Mode};
 use crate::namespaces::NamespaceCache;
 use crate::review::{AdmissionRequest, AdmissionResponse, Status, decode};
+
+/// The judgement of one object.
+pub struct Evaluation {
+    /// The scan's findings (and constraint violations), each with its mode.
+    pub findings: Vec<(Finding, Mode)>,
+    /// Pod Security, when the namespace's labels are known.
+    pub psa: Option<PsaOutcome>,
+    /// Constraints that could not be evaluated on the request.
+    pub policy_errors: Vec<String>,
+}
 
 /// What happened to a request, for metrics and logs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -64,6 +75,9 @@ const DENY_LISTED: usize = 20;
 /// The scan's analyzers and filter with the admission config.
 pub struct Admitter {
     analyzers: Vec<Box<dyn Analyzer>>,
+    /// Gatekeeper policies, judged on the request as Gatekeeper's webhook
+    /// does (operation, user, old object), not as a stored object.
+    policy: Option<PolicySet>,
     catalog: Catalog,
     filter: Filter,
     pub config: AdmissionConfig,
@@ -81,12 +95,21 @@ impl Admitter {
         let catalog = Catalog::from_analyzers(&analyzers);
         Self {
             analyzers,
+            policy: None,
             catalog,
             filter,
             config,
             psa,
             namespaces: NamespaceCache::default(),
         }
+    }
+
+    /// Adds Gatekeeper policies: their constraints join the catalog (for
+    /// `admission.rules` modes, the filter and denial messages).
+    pub fn with_policy(mut self, policy: PolicySet) -> Self {
+        self.catalog.extend(policy.rules());
+        self.policy = Some(policy);
+        self
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -210,13 +233,11 @@ impl Admitter {
         None
     }
 
-    /// Findings on the object, as `scan` computes them, and their modes.
-    /// `user` is the requester, for Pod Security user exemptions.
-    pub fn evaluate(
-        &self,
-        res: &Resource,
-        user: Option<&str>,
-    ) -> (Vec<(Finding, Mode)>, Option<PsaOutcome>) {
+    /// Findings on the object, as `scan` computes them, and their modes;
+    /// the request's user counts for Pod Security user exemptions, and the
+    /// whole request is what Gatekeeper policies judge.
+    pub fn evaluate(&self, req: &AdmissionRequest, res: &Resource) -> Evaluation {
+        let user = Some(req.user_info.username.as_str());
         let ns = res
             .namespace()
             .filter(|_| res.kind() != "Namespace")
@@ -229,6 +250,32 @@ impl Admitter {
         let mut findings = Vec::new();
         for a in &self.analyzers {
             a.analyze(&inv, &mut findings);
+        }
+        // Constraint violations, with the enforcementAction of each.
+        let mut actions: HashMap<(String, String), &'static str> = HashMap::new();
+        let mut policy_errors = Vec::new();
+        if let Some(p) = &self.policy {
+            let request = serde_json::to_value(req).unwrap_or(Value::Null);
+            for v in p.evaluate_review(&request, &inv) {
+                match v {
+                    Ok(v) => {
+                        actions.insert(
+                            (v.rule_id.to_string(), v.message.clone()),
+                            v.enforcement_action,
+                        );
+                        findings.push(Finding::new(
+                            v.rule_id,
+                            v.severity,
+                            res,
+                            FieldPath::root(),
+                            v.message,
+                        ));
+                    }
+                    // A policy that cannot judge the request is not a pass:
+                    // said in a warning and on the audit record.
+                    Err(e) => policy_errors.push(e.to_string()),
+                }
+            }
         }
         findings.retain(|f| f.object == res.id);
         bulwark_core::finding::sort_findings(&mut findings);
@@ -257,17 +304,29 @@ impl Admitter {
                 // record.
                 let mode = if psa.is_some() && f.rule_id.starts_with("pss-") {
                     Mode::Audit
+                } else if let Some(action) =
+                    actions.get(&(f.rule_id.to_string(), f.message.clone()))
+                {
+                    self.config.policy_mode(&f.rule_id, action)
                 } else {
                     self.config.mode_of(&f.rule_id, f.severity)
                 };
                 (f, mode)
             })
             .collect();
-        (out, psa)
+        Evaluation {
+            findings: out,
+            psa,
+            policy_errors,
+        }
     }
 
     fn validate(&self, req: &AdmissionRequest, res: &Resource, v: &mut Verdict) {
-        let (findings, psa) = self.evaluate(res, Some(&req.user_info.username));
+        let Evaluation {
+            findings,
+            psa,
+            policy_errors,
+        } = self.evaluate(req, res);
         let mut deny = Vec::new();
         let mut warnings = Vec::new();
         let mut audit = Vec::new();
@@ -281,6 +340,15 @@ impl Admitter {
             if *mode != Mode::Off {
                 audit.push(format!("{}@{}", f.rule_id, f.path));
             }
+        }
+        for e in &policy_errors {
+            warnings.push(format!("policy not evaluated: {e}"));
+        }
+        if !policy_errors.is_empty() {
+            v.response.audit_annotations.insert(
+                "policy-errors".into(),
+                truncate(&policy_errors.join("; "), AUDIT_MAX),
+            );
         }
         let mut psa_deny = None;
         if let Some(p) = &psa {

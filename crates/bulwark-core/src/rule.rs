@@ -98,6 +98,14 @@ impl Catalog {
         c
     }
 
+    /// Adds rules that come from outside the analyzers (a webhook's
+    /// policies, judged on the request rather than on an inventory).
+    pub fn extend(&mut self, rules: impl IntoIterator<Item = &'static RuleMeta>) {
+        for r in rules {
+            self.rules.insert(r.id, r);
+        }
+    }
+
     pub fn get(&self, id: &str) -> Option<&'static RuleMeta> {
         self.rules.get(id).copied()
     }

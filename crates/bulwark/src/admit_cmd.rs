@@ -42,15 +42,30 @@ pub struct ConfigArgs {
     /// Security until the webhook sees the namespaces themselves.
     #[arg(long, value_name = "PATH")]
     pub namespaces: Vec<PathBuf>,
+    /// Gatekeeper ConstraintTemplates and Constraints (files or
+    /// directories, repeatable), judged on each request as Gatekeeper's
+    /// webhook does. A policy that does not load stops the start.
+    #[arg(long, value_name = "DIR")]
+    pub policy: Vec<PathBuf>,
 }
 
 impl ConfigArgs {
     fn admitter(&self) -> Result<Admitter, String> {
+        let (policy, errors) = pipeline::load_policies(&self.policy);
+        if !errors.is_empty() {
+            for e in &errors {
+                eprintln!("bulwark: {e}");
+            }
+            return Err(format!(
+                "--policy: {} policy error(s); the webhook does not start with part of its policies",
+                errors.len()
+            ));
+        }
         let sources = pipeline::FilterSources {
             config: self.config.as_deref(),
             no_config: self.no_config,
             baseline: None,
-            policy: None,
+            policy: policy.as_ref(),
         };
         let settings = pipeline::settings(
             &[PathBuf::from(".")],
@@ -58,7 +73,10 @@ impl ConfigArgs {
             &sources,
         )?;
         let analyzers = pipeline::analyzers_for(&settings.pss);
-        let catalog = bulwark_core::Catalog::from_analyzers(&analyzers);
+        let mut catalog = bulwark_core::Catalog::from_analyzers(&analyzers);
+        if let Some(p) = &policy {
+            catalog.extend(bulwark_core::Analyzer::rules(p));
+        }
         let mut config = match &settings.admission {
             Some((v, at)) => {
                 AdmissionConfig::from_value(v, &catalog).map_err(|e| format!("{at}: {e}"))?
@@ -71,7 +89,10 @@ impl ConfigArgs {
             }
             config.mode = m;
         }
-        let admitter = Admitter::new(analyzers, settings.filter, config, settings.pss);
+        let mut admitter = Admitter::new(analyzers, settings.filter, config, settings.pss);
+        if let Some(p) = policy {
+            admitter = admitter.with_policy(p);
+        }
         if !self.namespaces.is_empty() {
             let bulwark_load::Loaded { resources, summary } =
                 bulwark_load::load_paths(&self.namespaces, &bulwark_load::LoadOptions::default());

@@ -220,7 +220,7 @@ fn webhook_and_scan_agree_on_every_object_of_the_examples() {
         .collect();
     objs.sort_by_key(|o| o["kind"] == "Namespace");
     assert!(objs.len() > 20, "{}", objs.len());
-    let denied = agree(objs);
+    let denied = agree(objs, &[]);
     assert!(denied > 3, "the insecure app is denied: {denied}");
 }
 
@@ -242,7 +242,7 @@ fn webhook_and_scan_agree_on_the_pod_security_fixtures() {
         o["metadata"]["namespace"] = json!("team");
     }
     assert!(objs.len() > 4000, "{}", objs.len());
-    let denied = agree(objs);
+    let denied = agree(objs, &[]);
     assert!(denied > 1000, "{denied}");
 }
 
@@ -268,7 +268,8 @@ const CLUSTER_SCOPED: &[&str] = &[
 /// Scans each object alone and reviews it; asserts both name the same
 /// (rule, path) findings and that the verdict follows from them. Returns
 /// how many were denied.
-fn agree(objs: Vec<Value>) -> usize {
+/// `extra` goes to both commands (`--policy DIR`).
+fn agree(objs: Vec<Value>, extra: &[&str]) -> usize {
     let dir = tempfile::tempdir().unwrap();
     let mut reviews = Vec::new();
     for obj in objs {
@@ -296,6 +297,7 @@ fn agree(objs: Vec<Value>) -> usize {
             "--severity",
             "info",
         ])
+        .args(extra)
         .arg(dir.path())
         .output()
         .unwrap();
@@ -307,7 +309,9 @@ fn agree(objs: Vec<Value>) -> usize {
             .or_default()
             .push(f);
     }
-    let answers = admit(&reviews, &[]);
+    let mut admit_args = vec!["--no-config"];
+    admit_args.extend_from_slice(extra);
+    let answers = admit(&reviews, &admit_args);
     let mut denied = 0;
     for (n, a) in answers.iter().enumerate() {
         let file = dir.path().join(format!("{n:05}")).join("object.json");
@@ -340,6 +344,8 @@ fn agree(objs: Vec<Value>) -> usize {
             .filter(|f| f["rule_id"] != "invalid-object")
             .any(|f| {
                 matches!(f["severity"].as_str(), Some("critical" | "high"))
+                    // Constraints deny by their enforcementAction (the seeds': deny).
+                    || f["rule_id"].as_str().is_some_and(|r| r.starts_with("policy:"))
                     || matches!(
                         f["rule_id"].as_str(),
                         Some("image-tag-latest" | "runs-as-root" | "privilege-escalation-allowed")
@@ -350,6 +356,23 @@ fn agree(objs: Vec<Value>) -> usize {
         denied += usize::from(!allowed);
     }
     denied
+}
+
+/// Gatekeeper policies: the same violations through `scan --policy` and
+/// `admit review --policy` on every object of the insecure example, and
+/// the webhook denies what they deny.
+#[test]
+fn webhook_and_scan_agree_with_policies() {
+    let policy = root().join("examples/policy");
+    let p = policy.to_str().unwrap();
+    let mut objs = objects(&root().join("examples/insecure"));
+    // Namespaces last, as above.
+    objs.sort_by_key(|o| o["kind"] == "Namespace");
+    let n = objs.len();
+    let denied = agree(objs, &["--policy", p]);
+    // Every workload (7) breaks at least one seed constraint; the api
+    // Deployment and others deny on built-in rules too.
+    assert!(denied >= 7 && denied < n, "{denied} of {n}");
 }
 
 #[test]
@@ -779,4 +802,59 @@ fn namespaces_given_at_start_are_counted_and_other_objects_named() {
     assert!(err.contains("1 namespaces known at start"), "{err}");
     // The Namespace given decides: baseline forbids the host port.
     assert_eq!(out.status.code(), Some(1), "{err}");
+}
+
+/// A constraint's enforcementAction decides at admission: deny rejects
+/// (naming the policy's message), warn admits with the message as a
+/// warning, as Gatekeeper's webhook does.
+#[test]
+fn constraint_enforcement_actions_decide_at_admission() {
+    let hardened_api = objects(&root().join("examples/hardened/api.yaml"))
+        .into_iter()
+        .find(|o| o["kind"] == "Deployment")
+        .unwrap();
+    let review = review_of("p1", &hardened_api, "shop");
+    let policy = root().join("examples/policy");
+    let deny = admit(
+        std::slice::from_ref(&review),
+        &["--no-config", "--policy", policy.to_str().unwrap()],
+    );
+    assert_eq!(deny[0]["response"]["allowed"], false, "{}", deny[0]);
+    let msg = deny[0]["response"]["status"]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("policy:k8srequiredlabels/compliance-label")
+            && msg.contains("every workload needs a compliance label"),
+        "{msg}"
+    );
+    // The same constraint with enforcementAction: warn.
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["templates", "constraints"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+        for e in std::fs::read_dir(policy.join(sub)).unwrap() {
+            let e = e.unwrap();
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            let text = text.replace(
+                "spec:\n  match:",
+                "spec:\n  enforcementAction: warn\n  match:",
+            );
+            std::fs::write(dir.path().join(sub).join(e.file_name()), text).unwrap();
+        }
+    }
+    std::fs::copy(
+        policy.join("expansion.yaml"),
+        dir.path().join("expansion.yaml"),
+    )
+    .unwrap();
+    let warn = admit(
+        &[review],
+        &["--no-config", "--policy", dir.path().to_str().unwrap()],
+    );
+    assert_eq!(warn[0]["response"]["allowed"], true, "{}", warn[0]);
+    assert!(
+        warn[0]["response"]["warnings"]
+            .to_string()
+            .contains("every workload needs a compliance label"),
+        "{}",
+        warn[0]
+    );
 }

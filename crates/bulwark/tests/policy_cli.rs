@@ -87,7 +87,10 @@ fn seed_constraints_fire_on_the_insecure_example() {
         (REPOS, "CronJob/default/nightly-report"),
         (REPOS, "DaemonSet/shop/win-log-shipper"),
         (REPOS, "Deployment/ingress-nginx/ingress-nginx-controller"),
-        (REPOS, "Deployment/kubernetes-dashboard/kubernetes-dashboard"),
+        (
+            REPOS,
+            "Deployment/kubernetes-dashboard/kubernetes-dashboard",
+        ),
         (REPOS, "Deployment/shop/api"),
         (REPOS, "Deployment/shop/api"),
         (REPOS, "Deployment/shop/frontend"),
@@ -96,7 +99,10 @@ fn seed_constraints_fire_on_the_insecure_example() {
         (LABEL, "CronJob/default/nightly-report"),
         (LABEL, "DaemonSet/shop/win-log-shipper"),
         (LABEL, "Deployment/ingress-nginx/ingress-nginx-controller"),
-        (LABEL, "Deployment/kubernetes-dashboard/kubernetes-dashboard"),
+        (
+            LABEL,
+            "Deployment/kubernetes-dashboard/kubernetes-dashboard",
+        ),
         (LABEL, "Deployment/shop/api"),
         (LABEL, "Deployment/shop/frontend"),
         (LABEL, "StatefulSet/shop/db"),
