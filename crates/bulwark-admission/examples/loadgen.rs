@@ -1,6 +1,7 @@
 //! Open-loop load generator for the webhook (bench/admit.sh): AdmissionReviews
 //! of a realistic Deployment and Pod at a fixed rate over keep-alive HTTPS
-//! connections; latency is measured from each request's scheduled send
+//! connections (each warmed first: TLS handshake and one request of each
+//! body, unmeasured); latency is measured from each request's scheduled send
 //! time, so a stalled server shows up as latency instead of a lower rate.
 //!
 //! `loadgen ADDR CA_PEM RATE SECONDS [CONNECTIONS]`
@@ -69,12 +70,17 @@ fn main() {
             .with_no_client_auth(),
     );
     let bodies = Arc::new(bodies());
-    let start = Instant::now() + Duration::from_millis(200);
+    // Every connection does its TLS handshake and one unmeasured request of
+    // each body first (the server compiles a kind's schema on its first
+    // object); the clock starts once all are warm.
+    let started: Arc<std::sync::OnceLock<Instant>> = Arc::default();
+    let barrier = Arc::new(std::sync::Barrier::new(conns + 1));
     let per_conn = rate / conns as f64;
     let n_per_conn = (per_conn * secs) as usize;
     let threads: Vec<_> = (0..conns)
         .map(|c| {
             let (cfg, bodies, addr) = (cfg.clone(), bodies.clone(), addr.clone());
+            let (started, barrier) = (started.clone(), barrier.clone());
             std::thread::spawn(move || {
                 let conn = rustls::ClientConnection::new(cfg, ServerName::try_from("localhost").unwrap())
                     .unwrap();
@@ -84,8 +90,15 @@ fn main() {
                 let mut lat = Vec::with_capacity(n_per_conn);
                 let mut errors = 0usize;
                 let offset = Duration::from_secs_f64(c as f64 / rate);
-                for i in 0..n_per_conn {
-                    let due = start + offset + Duration::from_secs_f64(i as f64 / per_conn);
+                let warm = bodies.len();
+                let mut start = Instant::now();
+                for i in 0..warm + n_per_conn {
+                    if i == warm {
+                        barrier.wait();
+                        barrier.wait();
+                        start = *started.get().expect("start set");
+                    }
+                    let due = start + offset + Duration::from_secs_f64(i.saturating_sub(warm) as f64 / per_conn);
                     if let Some(wait) = due.checked_duration_since(Instant::now()) {
                         std::thread::sleep(wait);
                     }
@@ -115,12 +128,18 @@ fn main() {
                     if !status.contains(" 200 ") || !buf.starts_with(b"{\"apiVersion\"") {
                         errors += 1;
                     }
-                    lat.push(Instant::now().duration_since(due));
+                    if i >= warm {
+                        lat.push(Instant::now().duration_since(due));
+                    }
                 }
                 (lat, errors)
             })
         })
         .collect();
+    barrier.wait();
+    let start = Instant::now() + Duration::from_millis(20);
+    let _ = started.set(start);
+    barrier.wait();
     let mut all = Vec::new();
     let mut errors = 0;
     for t in threads {
