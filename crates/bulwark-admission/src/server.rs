@@ -371,39 +371,3 @@ async fn watch_certs(tls: Tls, config: RustlsConfig, every: Duration) {
         }
     }
 }
-
-impl Server {
-    /// Serves until SIGTERM or SIGINT (what a kubelet sends before it
-    /// kills the pod), then drains. `on_ready` runs once the signal
-    /// handlers are in place, so a signal sent after it is never fatal.
-    pub fn run_until_signal(self, on_ready: impl FnOnce()) -> Result<(), String> {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())?;
-        rt.block_on(async {
-            #[cfg(unix)]
-            {
-                use tokio::signal::unix::{SignalKind, signal};
-                // Both are registered here, when created, not when polled.
-                let mut term = signal(SignalKind::terminate()).map_err(|e| e.to_string())?;
-                let mut int = signal(SignalKind::interrupt()).map_err(|e| e.to_string())?;
-                on_ready();
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = int.recv() => {}
-                }
-            }
-            #[cfg(not(unix))]
-            {
-                let int = tokio::signal::ctrl_c();
-                on_ready();
-                let _ = int.await;
-            }
-            Ok::<(), String>(())
-        })?;
-        eprintln!("bulwark: shutting down, draining requests in flight");
-        self.shutdown();
-        Ok(())
-    }
-}

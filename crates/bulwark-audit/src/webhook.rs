@@ -300,6 +300,16 @@ impl Server {
             let _ = t.join();
         }
     }
+
+    /// Stops taking connections and waits up to `grace` for the requests
+    /// in flight; returns the state, for the account of the run.
+    pub fn drain(mut self, grace: Duration) -> Arc<Shared> {
+        self.handle.graceful_shutdown(Some(grace));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.shared.clone()
+    }
 }
 
 impl Drop for Server {

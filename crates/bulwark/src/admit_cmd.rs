@@ -317,9 +317,11 @@ fn serve(a: ServeArgs) -> Result<u8, String> {
     }
     let server = Server::start(listener, tls, Shared::new(admitter, opts))?;
     let addr = server.addr;
-    server.run_until_signal(|| {
+    crate::signals::wait_for_termination(|| {
         eprintln!("bulwark: admission webhook listening on https://{addr}");
     })?;
+    eprintln!("bulwark: shutting down, draining requests in flight");
+    server.shutdown();
     Ok(0)
 }
 

@@ -346,9 +346,12 @@ fn serve(a: ServeArgs) -> Result<u8, String> {
     };
     let listener = std::net::TcpListener::bind(a.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", a.listen))?;
-    let hook = a.webhook.start()?;
+    // Shared with the sink, and taken back at shutdown to deliver what is
+    // still queued.
+    let hook = std::sync::Arc::new(std::sync::Mutex::new(a.webhook.start()?));
+    let sink_hook = hook.clone();
     let sink = Box::new(move |al: Alert| {
-        if let Some(h) = &hook {
+        if let Some(h) = sink_hook.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
             h.send(&al);
         }
         if let Ok(line) = serde_json::to_string(&al) {
@@ -373,12 +376,17 @@ fn serve(a: ServeArgs) -> Result<u8, String> {
         ),
         None => e.to_string(),
     })?;
-    eprintln!(
-        "bulwark: audit webhook listening on https://{}",
-        server.addr
-    );
-    server.wait();
-    Ok(0)
+    let addr = server.addr;
+    crate::signals::wait_for_termination(|| {
+        eprintln!("bulwark: audit webhook listening on https://{addr}");
+    })?;
+    // The API server's batches in flight are finished and their alerts
+    // written before the account of the run.
+    eprintln!("bulwark: shutting down, finishing batches in flight");
+    let shared = server.drain(Duration::from_secs(10));
+    summarize(&shared.engine.lock().unwrap_or_else(|e| e.into_inner()));
+    let undelivered = finish_webhook(hook.lock().unwrap_or_else(|e| e.into_inner()).take());
+    Ok(if undelivered { 2 } else { 0 })
 }
 
 /// The account of the run, on stderr: nothing read goes uncounted.

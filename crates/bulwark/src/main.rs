@@ -41,6 +41,7 @@ mod pipeline;
 mod policy_cmd;
 mod pss_cmd;
 mod rbac_cmd;
+mod signals;
 mod waivers;
 
 use std::process::ExitCode;

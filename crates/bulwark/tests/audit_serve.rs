@@ -153,3 +153,35 @@ fn serve_refuses_unreadable_certificate_clearly() {
     assert!(err.contains("tls.crt"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// SIGTERM (a kubelet stopping the pod): the receiver stops, exits 0 and
+/// gives the account of the run, counting the batch it received.
+#[cfg(unix)]
+#[test]
+fn serve_stops_on_sigterm_with_the_account_of_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    let mut s = serve(&["--ca-out", ca_file.to_str().unwrap()]);
+    let ca = std::fs::read(&ca_file).unwrap();
+    let items: Vec<Value> = (0..10).map(event).collect();
+    let body = json!({"kind": "EventList", "items": items}).to_string();
+    let (code, _) = post(s.addr, &ca, body.as_bytes(), body.len());
+    assert_eq!(code, 200);
+    let pid = i32::try_from(s.child.id()).unwrap();
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = s.child.wait().unwrap();
+    let said: Vec<String> = s.stderr.iter().collect();
+    assert!(status.success(), "{status:?} {said:?}");
+    // A webhook batch is one line of input holding 10 events.
+    assert!(
+        said.iter()
+            .any(|l| l.starts_with("bulwark audit: ") && l.contains(" 10 events,")),
+        "{said:?}"
+    );
+    assert!(
+        said.iter()
+            .any(|l| l.contains("finishing batches in flight")),
+        "{said:?}"
+    );
+}
