@@ -54,6 +54,20 @@ fn request(
     path: &str,
     body: &[u8],
 ) -> (u16, String, Vec<u8>) {
+    request_declaring(cfg, addr, method, path, body, body.len())
+}
+
+/// [`request`] with a declared Content-Length that may exceed what is sent
+/// (a server that refuses by the header answers before the body; sending
+/// the rest after it closed would reset the connection and lose the answer).
+fn request_declaring(
+    cfg: &Arc<rustls::ClientConfig>,
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    declared: usize,
+) -> (u16, String, Vec<u8>) {
     let conn =
         rustls::ClientConnection::new(cfg.clone(), ServerName::try_from("localhost").unwrap())
             .unwrap();
@@ -62,11 +76,11 @@ fn request(
         .unwrap();
     let mut tls = rustls::StreamOwned::new(conn, sock);
     let head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {declared}\r\nConnection: close\r\n\r\n",
     );
     tls.write_all(head.as_bytes()).unwrap();
-    tls.write_all(body).unwrap();
+    // The server may answer and close before all of it is read.
+    let _ = tls.write_all(body);
     let mut out = Vec::new();
     let _ = tls.read_to_end(&mut out);
     let cert = tls
@@ -162,8 +176,7 @@ fn answers_over_https_and_survives_bad_clients() {
     }
 
     // Over the size limit: refused without reading it all.
-    let big = vec![b' '; 200 * 1024];
-    let (code, text, _) = request(&cfg, addr, "POST", "/validate", &big);
+    let (code, text, _) = request_declaring(&cfg, addr, "POST", "/validate", b"", 200 * 1024);
     assert_eq!(code, 200);
     assert!(
         response(&text)["warnings"]
