@@ -71,8 +71,9 @@ fn main() {
     );
     let bodies = Arc::new(bodies());
     // Every connection does its TLS handshake and one unmeasured request of
-    // each body first (the server compiles a kind's schema on its first
-    // object); the clock starts once all are warm.
+    // each body first (start-up work, such as the server compiling a kind's
+    // schema on its first object, is not latency); the clock starts once
+    // all are warm.
     let started: Arc<std::sync::OnceLock<Instant>> = Arc::default();
     let barrier = Arc::new(std::sync::Barrier::new(conns + 1));
     let per_conn = rate / conns as f64;

@@ -251,18 +251,16 @@ impl Admitter {
         for a in &self.analyzers {
             a.analyze(&inv, &mut findings);
         }
-        // Constraint violations, with the enforcementAction of each.
-        let mut actions: HashMap<(String, String), &'static str> = HashMap::new();
+        // Constraint violations; a constraint has one enforcementAction at
+        // admission, so its rule id gives it back after the filter.
+        let mut actions: HashMap<&'static str, &'static str> = HashMap::new();
         let mut policy_errors = Vec::new();
         if let Some(p) = &self.policy {
             let request = serde_json::to_value(req).unwrap_or(Value::Null);
             for v in p.evaluate_review(&request, &inv) {
                 match v {
                     Ok(v) => {
-                        actions.insert(
-                            (v.rule_id.to_string(), v.message.clone()),
-                            v.enforcement_action,
-                        );
+                        actions.insert(v.rule_id, v.enforcement_action);
                         findings.push(Finding::new(
                             v.rule_id,
                             v.severity,
@@ -304,9 +302,7 @@ impl Admitter {
                 // record.
                 let mode = if psa.is_some() && f.rule_id.starts_with("pss-") {
                     Mode::Audit
-                } else if let Some(action) =
-                    actions.get(&(f.rule_id.to_string(), f.message.clone()))
-                {
+                } else if let Some(action) = actions.get(f.rule_id.as_ref()) {
                     self.config.policy_mode(&f.rule_id, action)
                 } else {
                     self.config.mode_of(&f.rule_id, f.severity)

@@ -29,6 +29,14 @@ impl IntervalSet {
         &self.0
     }
 
+    /// How many values the set holds (up to 2^32).
+    pub fn count(&self) -> u64 {
+        self.intervals()
+            .iter()
+            .map(|(a, b)| u64::from(*b) - u64::from(*a) + 1)
+            .sum()
+    }
+
     pub fn contains(&self, v: u32) -> bool {
         self.0.iter().any(|&(a, b)| a <= v && v <= b)
     }

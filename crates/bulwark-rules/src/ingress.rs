@@ -185,16 +185,7 @@ static WEAK_TLS_META: RuleMeta = RuleMeta {
         "https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/configmap/#ssl-protocols",
         "https://www.rfc-editor.org/rfc/rfc8996",
     ],
-    mappings: Mappings {
-        cis: &[],
-        nsa: &["Network separation and hardening: Encryption"],
-        mitre: &["T1557"],
-        pss: &[],
-        pci_dss: &["4.2.1"],
-        soc2: &["CC6.7"],
-        iso27001: &["A.8.24"],
-        hipaa: &["164.312(e)(1)"],
-    },
+    mappings: crate::mesh::TRANSIT_ENCRYPTION,
 };
 
 pub static WEAK_TLS: Check = Check {

@@ -16,7 +16,9 @@ pub static CHECKS: &[&Check] = &[
     &LINKERD_BYPASS,
 ];
 
-const MESH_MAPPINGS: Mappings = Mappings {
+/// Encryption of traffic in transit, where the mesh rules (and the ingress
+/// controller's TLS versions) map.
+pub(crate) const TRANSIT_ENCRYPTION: Mappings = Mappings {
     cis: &[],
     nsa: &["Network separation and hardening: Encryption"],
     mitre: &["T1557"],
@@ -55,7 +57,7 @@ static PEER_META: RuleMeta = RuleMeta {
         "https://istio.io/latest/docs/reference/config/security/peer_authentication/",
         "https://istio.io/latest/docs/ops/best-practices/security/#mutual-tls",
     ],
-    mappings: MESH_MAPPINGS,
+    mappings: TRANSIT_ENCRYPTION,
 };
 
 pub static PEER_AUTHENTICATION: Check = Check {
@@ -124,7 +126,7 @@ static DR_META: RuleMeta = RuleMeta {
     references: &[
         "https://istio.io/latest/docs/reference/config/networking/destination-rule/#ClientTLSSettings",
     ],
-    mappings: MESH_MAPPINGS,
+    mappings: TRANSIT_ENCRYPTION,
 };
 
 pub static DESTINATION_RULE: Check = Check {
@@ -291,7 +293,7 @@ static LINKERD_META: RuleMeta = RuleMeta {
         "https://linkerd.io/2/reference/proxy-configuration/",
         "https://linkerd.io/2/features/protocol-detection/",
     ],
-    mappings: MESH_MAPPINGS,
+    mappings: TRANSIT_ENCRYPTION,
 };
 
 pub static LINKERD_BYPASS: Check = Check {

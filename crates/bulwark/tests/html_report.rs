@@ -3,6 +3,8 @@
 //! that clicks the filters and reports what the page shows; and the size
 //! budget on a scan with more than 10,000 findings.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -312,29 +314,16 @@ fn escalation_paths_are_drawn_and_secrets_stay_redacted() {
     let f = dir.path().join("rbac.yaml");
     std::fs::write(
         &f,
-        r#"apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: backup-admin}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
-subjects: [{kind: ServiceAccount, name: backup, namespace: kube-system}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: deployer, namespace: kube-system}
-rules: [{apiGroups: [""], resources: ["pods"], verbs: ["create"]}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: ci, namespace: kube-system}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer}
-subjects: [{kind: ServiceAccount, name: deployer, namespace: ci}]
----
+        format!(
+            "{}---
 apiVersion: v1
 kind: ConfigMap
-metadata: {name: ci-settings, namespace: ci}
+metadata: {{name: ci-settings, namespace: ci}}
 data:
   AWS_SECRET_ACCESS_KEY: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
-"#,
+",
+            common::fixtures::ESCALATION
+        ),
     )
     .unwrap();
     let out = dir.path().join("r.html");

@@ -1,5 +1,7 @@
 //! `bulwark rbac ...` end to end: arguments, output formats, exit codes.
 
+mod common;
+
 use std::io::Write;
 
 use assert_cmd::Command;
@@ -218,28 +220,11 @@ fn load_errors_exit_two_after_answering() {
         .stdout(predicates::str::contains("user:alice"));
 }
 
-const ESCALATION: &str = r#"apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: backup-admin}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
-subjects: [{kind: ServiceAccount, name: backup, namespace: kube-system}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata: {name: deployer, namespace: kube-system}
-rules: [{apiGroups: [""], resources: ["pods"], verbs: ["create"]}]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata: {name: ci, namespace: kube-system}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: deployer}
-subjects: [{kind: ServiceAccount, name: deployer, namespace: ci}]
-"#;
-
 #[test]
 fn escalations_in_every_format() {
     let mut f = tempfile::Builder::new().suffix(".yaml").tempfile().unwrap();
-    f.write_all(ESCALATION.as_bytes()).unwrap();
+    f.write_all(common::fixtures::ESCALATION.as_bytes())
+        .unwrap();
     let run = |fmt: &str| {
         let out = bulwark()
             .args([
@@ -283,7 +268,7 @@ fn escalations_in_every_format() {
 fn scan_reports_risky_grants_with_lines() {
     let mut f = tempfile::Builder::new().suffix(".yaml").tempfile().unwrap();
     // A backup service account outside kube-system is not a system component.
-    let yaml = ESCALATION.replace(
+    let yaml = common::fixtures::ESCALATION.replace(
         "name: backup, namespace: kube-system",
         "name: backup, namespace: tools",
     );
@@ -333,7 +318,8 @@ fn who_can_all_namespaces() {
 #[test]
 fn escalations_from_one_subject() {
     let mut f = tempfile::Builder::new().suffix(".yaml").tempfile().unwrap();
-    f.write_all(ESCALATION.as_bytes()).unwrap();
+    f.write_all(common::fixtures::ESCALATION.as_bytes())
+        .unwrap();
     bulwark()
         .args([
             "rbac",

@@ -342,14 +342,7 @@ fn egress_anywhere(p: &NetPol, res: &Resource, out: &mut Vec<Finding>) {
             None => "every destination".to_string(),
             Some(ps) => {
                 let Some(size) = ps.iter().find_map(|x| match x {
-                    Peer::IpBlock(s) => {
-                        let n: u64 = s
-                            .intervals()
-                            .iter()
-                            .map(|(a, b)| u64::from(*b) - u64::from(*a) + 1)
-                            .sum();
-                        (n >= MOST_OF_V4).then_some(n)
-                    }
+                    Peer::IpBlock(s) => Some(s.count()).filter(|n| *n >= MOST_OF_V4),
                     Peer::Pods { .. } => None,
                 }) else {
                     continue;

@@ -159,16 +159,12 @@ fn top_with_rest(mut rows: Vec<(String, BTreeMap<Severity, usize>)>, rest_label:
         // Said, not drawn: a sum of many would dwarf every bar above it.
         let mut rest = stacked(format!("{n} other {rest_label}"), &sum);
         rest.segments.clear();
-        rest.note = format!("{} findings in all", rest_total(&sum));
+        rest.note = format!("{} findings in all", total(&sum));
         bars.push(rest);
     } else {
         bars.extend(rows.into_iter().map(|(l, c)| stacked(l, &c)));
     }
     bars
-}
-
-fn rest_total(c: &BTreeMap<Severity, usize>) -> usize {
-    c.values().sum()
 }
 
 fn max_total(bars: &[Bar]) -> f64 {

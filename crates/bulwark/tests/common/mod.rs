@@ -1,1 +1,5 @@
+//! Helpers shared by the CLI's test files; each file uses part of them.
+#![allow(dead_code)]
+
+pub mod fixtures;
 pub mod serve;

@@ -14,11 +14,9 @@ use rustls::pki_types::{CertificateDer, pem::PemObject};
 pub struct Running {
     pub child: Child,
     pub addr: SocketAddr,
-    #[allow(dead_code)] // not every server test reads stdout
     pub stdout: Receiver<String>,
     pub stderr: Receiver<String>,
     /// What the server said on stderr before it announced its address.
-    #[allow(dead_code)] // not every server test reads it
     pub before: Vec<String>,
 }
 
