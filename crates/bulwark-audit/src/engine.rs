@@ -93,6 +93,7 @@ impl Engine {
             }
             return;
         }
+        register_secrets(ev);
         let disabled = &self.disabled;
         let is_disabled = |id: &str| !disabled.is_empty() && disabled.contains(id);
         let mut hits = Vec::new();
@@ -185,6 +186,37 @@ impl Engine {
             self.feed(file, n, raw, &mut out);
             for a in out.drain(..) {
                 sink(a);
+            }
+        }
+    }
+}
+
+/// A Secret's values carried by an event (`RequestResponse` level) are
+/// registered for scrubbing, as a scan registers those it reads: no alert
+/// or message may show them. Only Secret events are parsed for this.
+fn register_secrets(ev: &Event) {
+    if ev
+        .object_ref
+        .as_ref()
+        .is_none_or(|r| r.resource != "secrets")
+    {
+        return;
+    }
+    for obj in [&ev.request_object, &ev.response_object]
+        .into_iter()
+        .flatten()
+    {
+        let v = obj.value();
+        bulwark_core::scrub::register_secret_values(v);
+        // A list response holds its Secrets as items.
+        if let Some(items) = v.get("items").and_then(|i| i.as_array()) {
+            for item in items {
+                let mut item = item.clone();
+                if item.get("kind").is_none() {
+                    item["kind"] = "Secret".into();
+                    item["apiVersion"] = "v1".into();
+                }
+                bulwark_core::scrub::register_secret_values(&item);
             }
         }
     }

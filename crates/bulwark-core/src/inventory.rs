@@ -15,6 +15,9 @@ impl Inventory {
     /// spec are marked as workloads here, once for every analyzer.
     pub fn new(mut resources: Vec<Resource>) -> Self {
         crate::custom_workload::mark(&mut resources);
+        for r in &resources {
+            crate::scrub::register_secret_values(&r.value);
+        }
         Self { resources }
     }
 

@@ -2,7 +2,8 @@
 //!
 //! Sources turn their input into an [`Inventory`] of [`Resource`]s; analyzers
 //! read the inventory and emit [`Finding`]s that name a [`RuleMeta`];
-//! renderers print findings. This crate never does I/O.
+//! renderers print findings. This crate never does I/O (its [`scrub::ScrubWriter`]
+//! only wraps the writer it is given).
 
 pub mod crd;
 pub mod custom_workload;
@@ -14,6 +15,7 @@ pub mod pod;
 pub mod redact;
 pub mod resource;
 pub mod rule;
+pub mod scrub;
 pub mod server_version;
 pub mod span;
 pub mod value;

@@ -4,7 +4,16 @@
 ///
 /// The prefix is capped at a quarter of the length (and 4 characters) so a
 /// short password is not mostly revealed.
+///
+/// The value is also registered with [`crate::scrub`], so that no other
+/// road (an error, a name, a copy elsewhere) shows it in any output.
 pub fn redact(secret: &str) -> String {
+    crate::scrub::register(secret);
+    redacted_form(secret)
+}
+
+/// What [`redact`] shows for `secret`, without registering it.
+pub fn redacted_form(secret: &str) -> String {
     let n = secret.chars().count();
     let shown = (n / 4).min(4);
     let prefix: String = secret.chars().take(shown).collect();

@@ -54,7 +54,7 @@ impl ConfigArgs {
         let (policy, errors) = pipeline::load_policies(&self.policy);
         if !errors.is_empty() {
             for e in &errors {
-                eprintln!("bulwark: {e}");
+                errln!("bulwark: {e}");
             }
             return Err(format!(
                 "--policy: {} policy error(s); the webhook does not start with part of its policies",
@@ -97,14 +97,14 @@ impl ConfigArgs {
             let bulwark_load::Loaded { resources, summary } =
                 bulwark_load::load_paths(&self.namespaces, &bulwark_load::LoadOptions::default());
             for e in &summary.errors {
-                eprintln!("bulwark: {e}");
+                errln!("bulwark: {e}");
             }
             if !summary.errors.is_empty() {
                 return Err("--namespaces: some files could not be read".into());
             }
             // Nothing given is dropped unsaid: what is not a Namespace is named.
             for s in &summary.skipped {
-                eprintln!("bulwark: --namespaces: skipped {}: {}", s.file, s.reason);
+                errln!("bulwark: --namespaces: skipped {}: {}", s.file, s.reason);
             }
             let mut learned = 0usize;
             for r in resources {
@@ -112,13 +112,13 @@ impl ConfigArgs {
                     admitter.namespaces.insert(r);
                     learned += 1;
                 } else {
-                    eprintln!(
+                    errln!(
                         "bulwark: --namespaces: ignored {} (not a Namespace)",
                         r.id.display()
                     );
                 }
             }
-            eprintln!("bulwark: --namespaces: {learned} namespaces known at start");
+            errln!("bulwark: --namespaces: {learned} namespaces known at start");
         }
         Ok(admitter)
     }
@@ -318,9 +318,9 @@ fn serve(a: ServeArgs) -> Result<u8, String> {
     let server = Server::start(listener, tls, Shared::new(admitter, opts))?;
     let addr = server.addr;
     crate::signals::wait_for_termination(|| {
-        eprintln!("bulwark: admission webhook listening on https://{addr}");
+        errln!("bulwark: admission webhook listening on https://{addr}");
     })?;
-    eprintln!("bulwark: shutting down, draining requests in flight");
+    errln!("bulwark: shutting down, draining requests in flight");
     server.shutdown();
     Ok(0)
 }

@@ -74,7 +74,7 @@ async fn relist(
                     let n = list.len();
                     admitter.namespaces.replace(list);
                     if !announced || last_error.is_some() {
-                        eprintln!("bulwark: {n} namespaces listed from context {context}");
+                        errln!("bulwark: {n} namespaces listed from context {context}");
                         announced = true;
                     }
                     last_error = None;
@@ -92,7 +92,7 @@ async fn relist(
 /// already said (a relist every few seconds must not flood the log).
 fn report(admitter: &Admitter, last: Option<String>, now: String) -> Option<String> {
     if last.as_deref() != Some(now.as_str()) {
-        eprintln!("bulwark: namespaces not listed: {now}");
+        errln!("bulwark: namespaces not listed: {now}");
     }
     admitter.namespaces.list_failed(now.clone());
     Some(now)

@@ -92,7 +92,7 @@ impl WebhookArgs {
 fn finish_webhook(hook: Option<bulwark_audit::sidekick::Webhook>) -> bool {
     let Some(h) = hook else { return false };
     let (s, err) = h.finish(Duration::from_secs(30));
-    eprintln!(
+    errln!(
         "bulwark audit: webhook: {} sent, {} failed, {} dropped (queue full){}",
         s.sent,
         s.failed,
@@ -150,12 +150,12 @@ pub fn run(cmd: AuditCommand) -> Result<u8, String> {
             match format {
                 RulesFormat::Json => {
                     let s = serde_json::to_string_pretty(&rules).map_err(|e| e.to_string())?;
-                    println!("{s}");
+                    outln!("{s}");
                 }
                 RulesFormat::Table => {
                     for r in rules {
                         let mitre = r.mappings.mitre.join(",");
-                        println!("{:<46} {:<9} {:<16} {}", r.id, r.severity, mitre, r.title);
+                        outln!("{:<46} {:<9} {:<16} {}", r.id, r.severity, mitre, r.title);
                     }
                 }
             }
@@ -208,8 +208,7 @@ fn analyze(a: AnalyzeArgs) -> Result<u8, String> {
     }
     let mut engine = Engine::new(config, scan_analyzers());
     let hook = a.webhook.start()?;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut out = std::io::BufWriter::new(crate::out::Stdout);
     let mut kept: Vec<Alert> = Vec::new();
     let mut worst: Option<Severity> = None;
     let mut write_err: Option<std::io::Error> = None;
@@ -242,7 +241,7 @@ fn analyze(a: AnalyzeArgs) -> Result<u8, String> {
                 from_end: false,
             };
             if let Err(e) = follow(&mut engine, Path::new(&a.files[0]), opts, &mut sink) {
-                eprintln!("bulwark: {}: {e}", a.files[0]);
+                errln!("bulwark: {}: {e}", a.files[0]);
                 unreadable += 1;
             }
         } else {
@@ -251,7 +250,7 @@ fn analyze(a: AnalyzeArgs) -> Result<u8, String> {
                 let r = bulwark_audit::reader::open(f)
                     .and_then(|input| engine.run(label, input, &mut sink));
                 if let Err(e) = r {
-                    eprintln!("bulwark: {label}: cannot read: {e}");
+                    errln!("bulwark: {label}: cannot read: {e}");
                     unreadable += 1;
                 }
             }
@@ -337,7 +336,7 @@ fn serve(a: ServeArgs) -> Result<u8, String> {
             let (tls, ca) = mint(&["localhost", &ip])?;
             match &a.ca_out {
                 Some(p) => std::fs::write(p, ca).map_err(|e| format!("{}: {e}", p.display()))?,
-                None => eprintln!(
+                None => errln!(
                     "bulwark: no --cert/--key: serving a throwaway certificate (use --ca-out FILE to trust it)"
                 ),
             }
@@ -355,7 +354,7 @@ fn serve(a: ServeArgs) -> Result<u8, String> {
             h.send(&al);
         }
         if let Ok(line) = serde_json::to_string(&al) {
-            let mut out = std::io::stdout().lock();
+            let mut out = crate::out::Stdout;
             let _ = writeln!(out, "{line}");
             let _ = out.flush();
         }
@@ -378,11 +377,11 @@ fn serve(a: ServeArgs) -> Result<u8, String> {
     })?;
     let addr = server.addr;
     crate::signals::wait_for_termination(|| {
-        eprintln!("bulwark: audit webhook listening on https://{addr}");
+        errln!("bulwark: audit webhook listening on https://{addr}");
     })?;
     // The API server's batches in flight are finished and their alerts
     // written before the account of the run.
-    eprintln!("bulwark: shutting down, finishing batches in flight");
+    errln!("bulwark: shutting down, finishing batches in flight");
     let shared = server.drain(Duration::from_secs(10));
     summarize(&shared.engine.lock().unwrap_or_else(|e| e.into_inner()));
     let undelivered = finish_webhook(hook.lock().unwrap_or_else(|e| e.into_inner()).take());
@@ -393,24 +392,28 @@ fn serve(a: ServeArgs) -> Result<u8, String> {
 fn summarize(engine: &Engine) {
     let s = &engine.stats;
     let excluded: u64 = s.excluded.values().sum();
-    eprintln!(
+    errln!(
         "bulwark audit: {} lines, {} events, {} excluded as noise, {} malformed, {} alerts",
-        s.lines, s.events, excluded, s.malformed_count, s.alerts
+        s.lines,
+        s.events,
+        excluded,
+        s.malformed_count,
+        s.alerts
     );
     for (reason, n) in &s.excluded {
-        eprintln!("  excluded {n}: {reason}");
+        errln!("  excluded {n}: {reason}");
     }
     for m in &s.malformed {
-        eprintln!("  {}:{}: {}", m.file, m.line, m.message);
+        errln!("  {}:{}: {}", m.file, m.line, m.message);
     }
     if s.malformed_count > s.malformed.len() as u64 {
-        eprintln!(
+        errln!(
             "  … and {} more malformed lines",
             s.malformed_count - s.malformed.len() as u64
         );
     }
     if s.window_dropped > 0 {
-        eprintln!(
+        errln!(
             "  {} window keys not tracked (bounds reached)",
             s.window_dropped
         );

@@ -304,10 +304,10 @@ fn scan(a: ScanArgs) -> Result<u8, String> {
     // Streamed: a report of a million findings is never held as text.
     let (sink, name): (Box<dyn std::io::Write>, String) = match &a.output {
         Some(p) => (
-            Box::new(std::fs::File::create(p).map_err(|e| format!("{}: {e}", p.display()))?),
+            Box::new(crate::out::create(p)?),
             format!("{}: ", p.display()),
         ),
-        None => (Box::new(std::io::stdout().lock()), String::new()),
+        None => (Box::new(crate::out::Stdout), String::new()),
     };
     let mut w = std::io::BufWriter::with_capacity(1 << 16, sink);
     bulwark_report::render_with(&report, format, &opts, &mut w)

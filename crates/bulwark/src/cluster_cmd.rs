@@ -200,7 +200,7 @@ fn collect_all(c: &ConnectArgs) -> Result<Vec<Collected>, String> {
 fn tell(c: &Collection) {
     let workloads = c.pod_counts.len();
     let pods: usize = c.pod_counts.values().sum();
-    anstream::eprintln!(
+    errln!(
         "bulwark: cluster {} ({}): {} objects read in {} requests; {} pods counted on {} workloads; {} objects analysed (versions checked against the Kubernetes CVE feed taken {}){}",
         c.context,
         c.server_version,
@@ -332,7 +332,7 @@ fn scan(a: ClusterScanArgs) -> Result<u8, String> {
             Ok(c) => c,
             Err(e) => {
                 unreachable += 1;
-                anstream::eprintln!("bulwark: {e}");
+                errln!("bulwark: {e}");
                 fleet.push(serde_json::json!({"context": ctx, "error": e.to_string()}));
                 if !single && matches!(format, Format::Table) {
                     writeln!(out, "== cluster {ctx}: NOT SCANNED: {e}\n")
@@ -425,12 +425,7 @@ fn scan(a: ClusterScanArgs) -> Result<u8, String> {
             }
         }
     }
-    match &a.output {
-        Some(p) => std::fs::write(p, &out).map_err(|e| format!("{}: {e}", p.display()))?,
-        None => std::io::stdout()
-            .write_all(&out)
-            .map_err(|e| e.to_string())?,
-    }
+    crate::out::write_to(a.output.as_deref(), &out)?;
     if unreachable > 0 || (partial && !a.connect.allow_partial) {
         return Ok(2);
     }
@@ -448,7 +443,7 @@ fn snapshot(a: SnapshotArgs) -> Result<u8, String> {
     let c = r.map_err(|e| e.to_string())?;
     tell(&c);
     for n in &c.not_evaluated {
-        anstream::eprintln!(
+        errln!(
             "bulwark: warning: cluster {}: {}: not in the snapshot: {}",
             c.context,
             n.resource,
@@ -467,8 +462,5 @@ fn snapshot(a: SnapshotArgs) -> Result<u8, String> {
 fn write_snapshot(c: &Collection, to: Option<&std::path::Path>) -> Result<(), String> {
     let mut buf = Vec::new();
     bulwark_cluster::snapshot::write(&c.resources, &mut buf).map_err(|e| e.to_string())?;
-    match to {
-        Some(p) => std::fs::write(p, &buf).map_err(|e| format!("{}: {e}", p.display())),
-        None => std::io::stdout().write_all(&buf).map_err(|e| e.to_string()),
-    }
+    crate::out::write_to(to, &buf)
 }

@@ -113,7 +113,7 @@ pub fn run(a: ComplianceArgs) -> Result<u8, String> {
     });
     print(&report.compliance, a.format, summary)?;
     for e in &report.summary.errors {
-        anstream::eprintln!("bulwark: {e} (not evaluated)");
+        errln!("bulwark: {e} (not evaluated)");
     }
 
     // 2 wins over 1: scores over inputs that could not all be read are not
@@ -183,11 +183,11 @@ fn gate(scores: &[FrameworkScore], min: Option<f64>, gates: &[(&str, &str)]) -> 
         for fw in scores {
             match fw.score {
                 Some(s) if s < min => {
-                    anstream::eprintln!("bulwark: {} score {s:.2}% is below {min}%", fw.id);
+                    errln!("bulwark: {} score {s:.2}% is below {min}%", fw.id);
                     failed = true;
                 }
                 Some(_) => {}
-                None => anstream::eprintln!(
+                None => errln!(
                     "bulwark: warning: {}: no control was evaluated, no score to gate on",
                     fw.id
                 ),
@@ -201,7 +201,7 @@ fn gate(scores: &[FrameworkScore], min: Option<f64>, gates: &[(&str, &str)]) -> 
             .flat_map(|f| &f.controls)
             .find(|c| c.id == control_id)
         else {
-            anstream::eprintln!("bulwark: warning: control {fw_id}:{control_id} was not scored");
+            errln!("bulwark: warning: control {fw_id}:{control_id} was not scored");
             continue;
         };
         match c.status {
@@ -211,7 +211,7 @@ fn gate(scores: &[FrameworkScore], min: Option<f64>, gates: &[(&str, &str)]) -> 
                 } else {
                     format!("; {}", c.failing_rules.join(", "))
                 };
-                anstream::eprintln!(
+                errln!(
                     "bulwark: control {fw_id}:{control_id} fails ({}/{} objects pass{rules})",
                     c.passed,
                     c.evaluated,
@@ -219,9 +219,7 @@ fn gate(scores: &[FrameworkScore], min: Option<f64>, gates: &[(&str, &str)]) -> 
                 failed = true;
             }
             Status::Pass => {}
-            s => anstream::eprintln!(
-                "bulwark: warning: control {fw_id}:{control_id} is {s}, not a pass"
-            ),
+            s => errln!("bulwark: warning: control {fw_id}:{control_id} is {s}, not a pass"),
         }
     }
     u8::from(failed)

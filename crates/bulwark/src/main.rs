@@ -25,6 +25,13 @@ macro_rules! outln {
     }};
 }
 
+/// `eprintln!` through [`out::err_fmt`]: scrubbed of registered secrets.
+macro_rules! errln {
+    ($($t:tt)*) => {
+        $crate::out::err_fmt(format_args!($($t)*))
+    };
+}
+
 mod admit_cmd;
 mod admit_namespaces;
 mod audit_cmd;
@@ -51,10 +58,14 @@ use clap::Parser;
 fn main() -> ExitCode {
     restore_sigpipe();
     let args = cli::Cli::parse();
-    match cli::run(args).and_then(|code| out::flush().map(|()| code)) {
+    // Flushed whatever the outcome: the scrubbing writer holds back the end
+    // of the output until then.
+    let result = cli::run(args);
+    let flushed = out::flush();
+    match result.and_then(|code| flushed.map(|()| code)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("bulwark: {e}");
+            errln!("bulwark: {e}");
             ExitCode::from(2)
         }
     }

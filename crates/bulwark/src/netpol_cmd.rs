@@ -126,15 +126,15 @@ pub fn run(a: NetpolArgs) -> Result<u8, String> {
 fn load_model(paths: &[PathBuf], opts: Options) -> Result<(Inventory, Model, bool), String> {
     let loaded = bulwark_load::load_paths(paths, &LoadOptions::default());
     for e in &loaded.summary.errors {
-        eprintln!("bulwark: {e}");
+        errln!("bulwark: {e}");
     }
     for s in &loaded.summary.skipped {
-        eprintln!("bulwark: skipped {}: {}", s.file, s.reason);
+        errln!("bulwark: skipped {}: {}", s.file, s.reason);
     }
     let inv = Inventory::new(loaded.resources);
     let model = Model::build(&inv, opts);
     for p in &model.problems {
-        eprintln!("bulwark: {p}");
+        errln!("bulwark: {p}");
     }
     if model.has_errors() {
         return Err("the policies have errors (above): no answer is given".into());
@@ -156,10 +156,10 @@ fn read_flows(path: &PathBuf) -> Result<(Vec<bulwark_netpol::flows::Flow>, bool)
     };
     let (flows, errs) = bulwark_netpol::flows::parse_flows(&text);
     for e in &errs {
-        eprintln!("bulwark: {}: {e}", path.display());
+        errln!("bulwark: {}: {e}", path.display());
     }
     if !errs.is_empty() {
-        eprintln!(
+        errln!(
             "bulwark: {}: {} flow line(s) could not be read and were not compared ({} read)",
             path.display(),
             errs.len(),
@@ -196,13 +196,13 @@ fn generate(flows: &PathBuf, input: &InputArgs) -> Result<u8, String> {
     let failed = failed || unread;
     let g = bulwark_netpol::generate::generate(&inv, &model, &flows);
     for s in &g.skipped {
-        eprintln!("bulwark: not generated: {s}");
+        errln!("bulwark: not generated: {s}");
     }
     match input.format {
         TextOrJson::Text => {
             out!("{}", g.yaml());
             if g.proven() {
-                eprintln!(
+                errln!(
                     "bulwark: proven: every observed flow is allowed and every other pair is denied ({} policies)",
                     g.policies.len()
                 );
@@ -218,10 +218,10 @@ fn generate(flows: &PathBuf, input: &InputArgs) -> Result<u8, String> {
         ),
     }
     for m in &g.missing {
-        eprintln!("bulwark: proof failed: observed but denied: {m}");
+        errln!("bulwark: proof failed: observed but denied: {m}");
     }
     for x in &g.extra {
-        eprintln!("bulwark: proof failed: allowed but not observed: {x}");
+        errln!("bulwark: proof failed: allowed but not observed: {x}");
     }
     Ok(if failed {
         2
@@ -236,10 +236,10 @@ fn reach(a: ReachArgs) -> Result<u8, String> {
     let port = a.port.as_deref().map(parse_port).transpose()?;
     let loaded = bulwark_load::load_paths(&a.paths, &LoadOptions::default());
     for e in &loaded.summary.errors {
-        eprintln!("bulwark: {e}");
+        errln!("bulwark: {e}");
     }
     for s in &loaded.summary.skipped {
-        eprintln!("bulwark: skipped {}: {}", s.file, s.reason);
+        errln!("bulwark: skipped {}: {}", s.file, s.reason);
     }
     let inv = Inventory::new(loaded.resources);
     let model = Model::build(
@@ -249,7 +249,7 @@ fn reach(a: ReachArgs) -> Result<u8, String> {
         },
     );
     for p in &model.problems {
-        eprintln!("bulwark: {p}");
+        errln!("bulwark: {p}");
     }
     if model.has_errors() {
         return Err("the policies have errors (above): no answer is given".into());

@@ -71,7 +71,7 @@ fn list(dirs: &[PathBuf]) -> Result<u8, String> {
 fn test(dirs: &[PathBuf]) -> Result<u8, String> {
     let (suites, errors) = find_suites(dirs);
     for e in &errors {
-        eprintln!("bulwark: {e}");
+        errln!("bulwark: {e}");
     }
     if suites.is_empty() {
         return Err("no gator suite (kind: Suite) found".into());
@@ -114,7 +114,7 @@ fn test(dirs: &[PathBuf]) -> Result<u8, String> {
 pub fn catalog(dirs: &[PathBuf]) -> Result<Catalog, String> {
     let (set, errors) = pipeline::load_policies(dirs);
     for e in &errors {
-        eprintln!("bulwark: {e}");
+        errln!("bulwark: {e}");
     }
     Ok(pipeline::catalog_with(set.as_ref()))
 }

@@ -164,10 +164,10 @@ fn check(a: CheckArgs) -> Result<u8, String> {
     };
     let Loaded { resources, summary } = bulwark_load::load_paths(&a.paths, &LoadOptions::default());
     for e in &summary.errors {
-        eprintln!("bulwark: {e}");
+        errln!("bulwark: {e}");
     }
     let inv = Inventory::new(resources);
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::out::Stdout;
     let io = |e: std::io::Error| e.to_string();
 
     if let Some(level) = a.what_if_level {
@@ -192,7 +192,7 @@ fn check(a: CheckArgs) -> Result<u8, String> {
         let Some(pod) = PodView::of(res) else {
             if bulwark_core::pod::is_workload(res) {
                 let at = at(res, &FieldPath::root());
-                eprintln!(
+                errln!(
                     "bulwark: {at}: {} has no pod spec to evaluate; skipped",
                     res.id.display()
                 );

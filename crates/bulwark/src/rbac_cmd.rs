@@ -125,7 +125,7 @@ struct Loaded {
 fn load(c: &CommonArgs) -> Result<Loaded, String> {
     let loaded = bulwark_load::load_paths(&c.paths, &LoadOptions::default());
     for e in &loaded.summary.errors {
-        eprintln!("bulwark: {e}");
+        errln!("bulwark: {e}");
     }
     let mut resources: Vec<Resource> = loaded.resources;
     if c.with_default_roles {

@@ -9,7 +9,7 @@ use bulwark_filter::{BaselineFile, Outcome};
 /// Every notice of the filter, one `bulwark: warning:` line each, on stderr.
 pub fn print_notices(outcome: &Outcome) {
     for n in &outcome.notices {
-        anstream::eprintln!("bulwark: warning: {n}");
+        errln!("bulwark: warning: {n}");
     }
 }
 
@@ -18,7 +18,7 @@ pub fn print_notices(outcome: &Outcome) {
 pub fn print_suppressed(outcome: &Outcome) {
     let by_kind = outcome.suppressed_by_kind();
     let kinds: Vec<String> = by_kind.iter().map(|(k, n)| format!("{k}: {n}")).collect();
-    anstream::eprintln!(
+    errln!(
         "{} suppressed finding(s){}",
         outcome.suppressed.len(),
         if kinds.is_empty() {
@@ -28,7 +28,7 @@ pub fn print_suppressed(outcome: &Outcome) {
         }
     );
     if outcome.deselected > 0 {
-        anstream::eprintln!(
+        errln!(
             "{} finding(s) outside the selection (--severity, --rule, --skip-rule, --category) not shown",
             outcome.deselected
         );
@@ -43,7 +43,7 @@ pub fn print_suppressed(outcome: &Outcome) {
             },
             None => "-".into(),
         };
-        anstream::eprintln!(
+        errln!(
             "  {:<8} {}  {}  {}  {}\n           waived by {}",
             f.severity,
             f.rule_id,
@@ -60,7 +60,7 @@ pub fn write_baseline(outcome: &Outcome, path: &Path) -> Result<(), String> {
     let file = BaselineFile::new(outcome.baseline_entries.clone());
     std::fs::write(path, file.to_json())
         .map_err(|e| format!("{}: cannot write baseline: {e}", path.display()))?;
-    anstream::eprintln!(
+    errln!(
         "bulwark: wrote a baseline of {} finding(s) to {}",
         file.findings.len(),
         path.display()

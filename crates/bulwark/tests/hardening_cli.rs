@@ -5,21 +5,9 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
+mod common;
 
-fn bulwark(args: &[&str], dir: &Path) -> (Option<i32>, String, String) {
-    let out = Command::cargo_bin("bulwark")
-        .expect("binary")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("runs");
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::run::bulwark;
 
 const HARMLESS_DEPLOYMENT: &str = "apiVersion: apps/v1
 kind: Deployment
@@ -169,6 +157,15 @@ fn a_full_disk_is_an_error_not_a_panic_for_every_command() {
         "{\"src\": \"app/web\", \"dst\": \"app/web\", \"port\": 80}\n",
     )
     .expect("write");
+    std::fs::write(
+        dir.path().join("audit.jsonl"),
+        "{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"auditID\":\"a\",\
+         \"stage\":\"ResponseStarted\",\"verb\":\"create\",\
+         \"requestURI\":\"/api/v1/namespaces/app/pods/web/exec\",\"user\":{\"username\":\"u\"},\
+         \"objectRef\":{\"resource\":\"pods\",\"namespace\":\"app\",\"name\":\"web\",\
+         \"subresource\":\"exec\"},\"responseStatus\":{\"code\":101}}\n",
+    )
+    .expect("write");
     let root = dir.path().join("root");
     std::fs::create_dir_all(root.join("proc/10")).expect("mkdir");
     std::fs::write(
@@ -215,6 +212,12 @@ fn a_full_disk_is_an_error_not_a_panic_for_every_command() {
         vec!["compliance", "--no-config", "all.yaml"],
         vec!["compliance", "--no-config", "--format", "json", "all.yaml"],
         vec!["compliance", "--list"],
+        vec!["audit", "rules"],
+        vec!["audit", "rules", "--format", "json"],
+        vec!["audit", "analyze", "audit.jsonl"],
+        vec!["audit", "analyze", "--format", "table", "audit.jsonl"],
+        vec!["admit", "manifests"],
+        vec!["scan", "--no-config", "--format", "html", "all.yaml"],
     ];
     for args in commands {
         let full = std::fs::OpenOptions::new()
@@ -289,7 +292,7 @@ fn a_big_file_with_a_bomb_gives_the_same_output_whatever_the_thread_count() {
     std::fs::write(dir.path().join("big.yaml"), text).expect("write");
     for format in ["json"] {
         let run = |threads: &str| {
-            Command::cargo_bin("bulwark")
+            assert_cmd::Command::cargo_bin("bulwark")
                 .expect("binary")
                 .current_dir(dir.path())
                 .env("RAYON_NUM_THREADS", threads)
