@@ -17,6 +17,8 @@ use crate::reader::{KEEP_MALFORMED, Line, Lines, Malformed, RawLine, parse_line}
 pub struct Stats {
     pub lines: u64,
     pub blank_lines: u64,
+    /// Lines that held one event or an `EventList`.
+    pub event_lines: u64,
     pub events: u64,
     /// Events excluded as noise, by reason.
     pub excluded: BTreeMap<String, u64>,
@@ -155,6 +157,7 @@ impl Engine {
             Line::Blank => self.stats.blank_lines += 1,
             Line::Malformed(m) => self.malformed(file, line, m),
             Line::Events(evs) => {
+                self.stats.event_lines += 1;
                 let loc = || {
                     Some(Location {
                         file: file.to_string(),

@@ -82,6 +82,34 @@ impl PartialOrd for Skipped {
     }
 }
 
+/// What became of every unit of one kind that a source read (documents and
+/// list items of a manifest stream, flow lines, audit lines): each was
+/// analysed, skipped with a reason, or failed with an error, and the counts
+/// add up to what was read, which [`Tally::unaccounted`] checks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub read: usize,
+    pub analysed: usize,
+    pub skipped: usize,
+    pub failed: usize,
+}
+
+impl Tally {
+    pub fn add(&mut self, other: &Tally) {
+        self.read += other.read;
+        self.analysed += other.analysed;
+        self.skipped += other.skipped;
+        self.failed += other.failed;
+    }
+
+    /// Units read that are neither analysed, skipped nor failed (0 when the
+    /// account holds; a source reports any other number as an error).
+    pub fn unaccounted(&self) -> usize {
+        self.read
+            .saturating_sub(self.analysed + self.skipped + self.failed)
+    }
+}
+
 /// The account of one load: nothing the user gave is silently dropped.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct LoadSummary {
@@ -93,6 +121,9 @@ pub struct LoadSummary {
     /// template (pods, ReplicaSets and Jobs counted on their workload).
     #[serde(default)]
     pub folded: usize,
+    /// Every document and list item read (a `List` counts as its items):
+    /// objects analysed (folded ones among them), skipped, or in error.
+    pub documents: Tally,
 }
 
 impl LoadSummary {
@@ -101,6 +132,7 @@ impl LoadSummary {
         self.skipped.extend(other.skipped);
         self.errors.extend(other.errors);
         self.folded += other.folded;
+        self.documents.add(&other.documents);
     }
 
     pub fn sort(&mut self) {

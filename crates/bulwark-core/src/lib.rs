@@ -21,7 +21,7 @@ pub mod span;
 pub mod value;
 
 pub use finding::{Finding, Severity};
-pub use input::{InputError, LoadSummary, Skipped};
+pub use input::{InputError, LoadSummary, Skipped, Tally};
 pub use inventory::Inventory;
 pub use path::{FieldPath, Seg};
 pub use pod::{ContainerKind, ContainerView, PodView};

@@ -28,7 +28,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use bulwark_core::{InputError, LoadSummary, Resource, Skipped};
+use bulwark_core::{InputError, LoadSummary, Resource, Skipped, Tally};
 use rayon::prelude::*;
 
 pub use walk::Input;
@@ -266,6 +266,8 @@ struct Piece {
     resources: Vec<Resource>,
     skips: Vec<objects::Skip>,
     more_skipped: usize,
+    /// Documents and list items looked at (see [`objects::document_objects`]).
+    units: usize,
     end: yaml::PieceEnd,
 }
 
@@ -278,7 +280,7 @@ fn parse_piece(
 ) -> Piece {
     let mut p = Piece::default();
     p.end = yaml::parse_piece(text, budget, alias, line0, |d| {
-        objects::document_objects(
+        p.units += objects::document_objects(
             file,
             d.index,
             d.value,
@@ -366,15 +368,23 @@ fn load_str_in_pieces(name: &str, text: &str, opts: &LoadOptions, piece_size: us
         // Valid JSON the YAML reader refuses (an implicit key over 1024
         // characters, or several values in a row): JSON values, no positions.
         let mut skips = Vec::new();
+        let mut units = 0;
         let values = serde_json::Deserializer::from_str(text).into_iter::<serde_json::Value>();
         for (i, v) in values.enumerate() {
             match v {
                 Ok(v) => {
-                    objects::document_objects(&file, i, v, None, &mut out.resources, &mut skips)
+                    units +=
+                        objects::document_objects(&file, i, v, None, &mut out.resources, &mut skips)
                 }
                 Err(e) => out.summary.errors.push(json_error(e, "invalid JSON")),
             }
         }
+        out.summary.documents = Tally {
+            read: units + out.summary.errors.len(),
+            analysed: out.resources.len(),
+            skipped: skips.len(),
+            failed: out.summary.errors.len(),
+        };
         out.summary
             .skipped
             .extend(skips.into_iter().map(|s| s.into_skipped(name)));
@@ -384,7 +394,13 @@ fn load_str_in_pieces(name: &str, text: &str, opts: &LoadOptions, piece_size: us
     let mut base = 0usize;
     let mut more_skipped = 0usize;
     let mut truncated = false;
+    let mut doc_skips = 0usize;
+    let mut doc_errors = 0usize;
+    let mut units = 0usize;
     for p in pieces {
+        units += p.units;
+        doc_skips += p.skips.len() + p.more_skipped;
+        doc_errors += p.end.errors.len() + p.end.unparsed;
         for mut r in p.resources {
             r.origin.document += base;
             out.resources.push(r);
@@ -426,6 +442,12 @@ fn load_str_in_pieces(name: &str, text: &str, opts: &LoadOptions, piece_size: us
             message: e.message,
         });
     }
+    out.summary.documents = Tally {
+        read: units + doc_errors,
+        analysed: out.resources.len(),
+        skipped: doc_skips,
+        failed: doc_errors,
+    };
     if more_skipped > 0 {
         out.summary.skipped.push(Skipped {
             file: name.to_string(),
@@ -484,7 +506,7 @@ fn errors(errors: Vec<InputError>) -> Loaded {
             files: 0,
             skipped: Vec::new(),
             errors,
-            folded: 0,
+            ..Default::default()
         },
     }
 }
@@ -518,6 +540,10 @@ mod tests {
             .collect();
         v.extend(l.summary.skipped.iter().map(|s| format!("{s:?}")));
         v.extend(l.summary.errors.iter().map(|e| e.to_string()));
+        let d = l.summary.documents;
+        assert_eq!(d.read, d.analysed + d.skipped + d.failed, "{d:?}");
+        assert_eq!(d.analysed, l.resources.len(), "{d:?}");
+        v.push(format!("{d:?}"));
         v
     }
 

@@ -35,7 +35,9 @@ impl Skip {
     }
 }
 
-/// Turns one document into objects, or says why it is not one.
+/// Turns one document into objects, or says why it is not one. Returns the
+/// units read: the document, or the items of a `List` (nested ones too),
+/// each of which became an object or a skip.
 pub fn document_objects(
     file: &Arc<str>,
     document: usize,
@@ -43,10 +45,12 @@ pub fn document_objects(
     spans: Option<Spans>,
     out: &mut Vec<Resource>,
     skipped: &mut Vec<Skip>,
-) {
+) -> usize {
     let line = spans.as_ref().map(|s| s.pos.line);
+    let mut units = 0;
     let Value::Object(obj) = value else {
         if !value.is_null() {
+            units += 1;
             // (null is an empty document: comments, a trailing `---`)
             skipped.push(Skip {
                 document,
@@ -58,7 +62,7 @@ pub fn document_objects(
                 ),
             });
         }
-        return;
+        return units;
     };
     // Lists are unpacked with a work list, not recursion: a `List` inside a
     // `List` is unpacked too (kubectl flattens nested lists), however deep
@@ -88,6 +92,7 @@ pub fn document_objects(
         });
         let line = spans.as_ref().map(|s| s.pos.line);
         let Value::Object(mut obj) = value else {
+            units += 1;
             skipped.push(Skip {
                 document,
                 line,
@@ -142,6 +147,7 @@ pub fn document_objects(
             todo.extend(children.into_iter().rev());
             continue;
         }
+        units += 1;
         let value = Value::Object(obj);
         if let Some(why) = missing_identity(&value) {
             skipped.push(Skip {
@@ -162,6 +168,7 @@ pub fn document_objects(
             spans,
         ));
     }
+    units
 }
 
 fn type_name(v: &Value) -> &'static str {

@@ -114,6 +114,17 @@ pub struct PieceEnd {
     pub documents: usize,
     /// Whether parsing stopped at [`MAX_ERRORS`].
     pub truncated: bool,
+    /// Non-empty documents not parsed after [`MAX_ERRORS`].
+    pub unparsed: usize,
+}
+
+/// Whether a document's text holds anything but blank lines, comments and
+/// markers (an unparsed document is counted only if it does).
+fn has_content(text: &str) -> bool {
+    text.lines().any(|l| {
+        let t = l.trim();
+        !(t.is_empty() || t.starts_with('#') || t == "---" || t == "...")
+    })
 }
 
 /// Parses `text`, a piece of a stream that starts at 0-based line `line0`
@@ -137,6 +148,9 @@ pub fn parse_piece(
     let mut stop = false;
     let mut parse = |start: usize, stop_at: usize, first_line: u32| {
         if stop {
+            if has_content(&text[start..stop_at]) {
+                end.unparsed += 1;
+            }
             return;
         }
         let lines = line0 + first_line;

@@ -128,6 +128,39 @@ fn kustomization_is_rendered_by_kubectl() {
     );
 }
 
+/// Files below a kustomization that it does not reference are not read
+/// (kustomize would not apply them), and not passed over silently either:
+/// each is listed as skipped, subdirectories too.
+#[test]
+fn files_a_kustomization_does_not_reference_are_listed_as_skipped() {
+    if !common::on_path("kubectl") && !common::on_path("kustomize") {
+        common::skip_or_fail("kubectl or kustomize is needed on PATH");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = kustomization(dir.path());
+    write(&app, "stray.yaml", GOOD);
+    write(&app.join("old"), "legacy.yaml", GOOD);
+    let l = load(&[dir.path()]);
+    assert!(l.summary.errors.is_empty(), "{:?}", l.summary.errors);
+    assert_eq!(names(&l), ["Deployment/staging/dev-web"]);
+    let skipped: Vec<(&str, &str)> = l
+        .summary
+        .skipped
+        .iter()
+        .map(|s| (s.file.as_str(), s.reason.as_str()))
+        .collect();
+    for f in ["stray.yaml", "old/legacy.yaml"] {
+        let want = app.join(f).display().to_string();
+        assert!(
+            skipped
+                .iter()
+                .any(|(file, why)| *file == want && why.contains("not referenced")),
+            "{f} not listed: {skipped:?}"
+        );
+    }
+}
+
 #[test]
 fn kustomize_errors_are_reported_for_the_directory() {
     if !common::on_path("kubectl") {

@@ -23,6 +23,7 @@ struct JsonSummary<'a> {
     errors: Vec<&'a InputError>,
     suppressed: usize,
     folded: usize,
+    documents: bulwark_core::Tally,
     by_severity: BySeverity,
 }
 
@@ -113,6 +114,7 @@ pub fn render(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<
             errors,
             suppressed: s.suppressed,
             folded: s.folded,
+            documents: s.documents,
             by_severity: by_severity(report),
         },
         findings: report.findings.iter().map(|f| finding(report, f)).collect(),
@@ -184,6 +186,7 @@ mod tests {
                 "files": 3,
                 "objects": 5,
                 "folded": 0,
+                "documents": {"read": 7, "analysed": 5, "skipped": 1, "failed": 1},
                 "skipped": [{"file": "README.md", "reason": "not a YAML or JSON file"}],
                 "errors": [{"file": "deploy/broken.yaml", "line": 3, "column": 5,
                             "message": "did not find expected key"}],

@@ -22,6 +22,8 @@ pub struct Summary {
     pub suppressed: usize,
     /// Objects counted on their owner's template, not analysed on their own.
     pub folded: usize,
+    /// Every document and list item read, and what became of each.
+    pub documents: bulwark_core::Tally,
     pub by_severity: BTreeMap<Severity, usize>,
 }
 

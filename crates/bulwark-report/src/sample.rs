@@ -178,6 +178,12 @@ pub fn report() -> Report {
             }],
             suppressed: 2,
             folded: 0,
+            documents: bulwark_core::Tally {
+                read: 7,
+                analysed: 5,
+                skipped: 1,
+                failed: 1,
+            },
             by_severity,
         },
         findings,

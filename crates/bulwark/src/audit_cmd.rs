@@ -297,6 +297,13 @@ fn analyze(a: AnalyzeArgs) -> Result<u8, String> {
                 summary: bulwark_report::Summary {
                     files: a.files.len(),
                     objects: engine.stats.events as usize,
+                    // The units of an audit log are its lines.
+                    documents: bulwark_core::Tally {
+                        read: engine.stats.lines as usize,
+                        analysed: engine.stats.event_lines as usize,
+                        skipped: engine.stats.blank_lines as usize,
+                        failed: engine.stats.malformed_count as usize,
+                    },
                     by_severity,
                     ..Default::default()
                 },
@@ -312,9 +319,9 @@ fn analyze(a: AnalyzeArgs) -> Result<u8, String> {
         }
     }
     out.flush().map_err(|e| e.to_string())?;
-    summarize(&engine);
+    let balanced = summarize(&engine, true);
     let undelivered = finish_webhook(hook);
-    if engine.stats.malformed_count > 0 || unreadable > 0 || undelivered {
+    if engine.stats.malformed_count > 0 || unreadable > 0 || undelivered || !balanced {
         return Ok(2);
     }
     Ok(match (a.fail_on, worst) {
@@ -383,13 +390,18 @@ fn serve(a: ServeArgs) -> Result<u8, String> {
     // written before the account of the run.
     errln!("bulwark: shutting down, finishing batches in flight");
     let shared = server.drain(Duration::from_secs(10));
-    summarize(&shared.engine.lock().unwrap_or_else(|e| e.into_inner()));
+    let balanced = summarize(
+        &shared.engine.lock().unwrap_or_else(|e| e.into_inner()),
+        false,
+    );
     let undelivered = finish_webhook(hook.lock().unwrap_or_else(|e| e.into_inner()).take());
-    Ok(if undelivered { 2 } else { 0 })
+    Ok(if undelivered || !balanced { 2 } else { 0 })
 }
 
 /// The account of the run, on stderr: nothing read goes uncounted.
-fn summarize(engine: &Engine) {
+/// Returns whether it adds up. `from_lines`: the events came from log
+/// lines, each of which is accounted for (a webhook's units are batches).
+fn summarize(engine: &Engine, from_lines: bool) -> bool {
     let s = &engine.stats;
     let excluded: u64 = s.excluded.values().sum();
     errln!(
@@ -400,6 +412,25 @@ fn summarize(engine: &Engine) {
         s.malformed_count,
         s.alerts
     );
+    // Every line is one of these three: the account must add up.
+    let accounted = s.event_lines + s.blank_lines + s.malformed_count;
+    let balanced = !from_lines || accounted == s.lines;
+    if from_lines {
+        errln!(
+            "  lines: {} with events, {} blank, {} malformed{}",
+            s.event_lines,
+            s.blank_lines,
+            s.malformed_count,
+            if balanced {
+                String::new()
+            } else {
+                format!(
+                    " (internal error: {} lines unaccounted)",
+                    s.lines.abs_diff(accounted)
+                )
+            }
+        );
+    }
     for (reason, n) in &s.excluded {
         errln!("  excluded {n}: {reason}");
     }
@@ -418,4 +449,5 @@ fn summarize(engine: &Engine) {
             s.window_dropped
         );
     }
+    balanced
 }

@@ -265,6 +265,11 @@ fn report_of(c: Collection, settings: &pipeline::ScanSettings) -> pipeline::Scan
             .map(|n| gap(&c.context, n, &catalog))
             .collect(),
         folded: c.folded,
+        documents: bulwark_core::Tally {
+            read: c.resources.len() + c.folded,
+            analysed: c.resources.len() + c.folded,
+            ..Default::default()
+        },
     };
     pipeline::scan_inventory(Inventory::new(c.resources), summary, settings)
 }

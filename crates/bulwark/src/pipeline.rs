@@ -221,7 +221,10 @@ pub struct Scan {
 /// analyzer over each context and filters the findings.
 pub fn scan(paths: &[PathBuf], opts: &LoadOptions, settings: &ScanSettings) -> Scan {
     let (contexts, mut summary) = bulwark_load::load_contexts(paths, opts, settings.context);
-    let inventories = contexts
+    let split: usize = contexts.iter().map(|c| c.resources.len()).sum();
+    let read = summary.documents.analysed;
+    check_account(&mut summary, "split into contexts", split, read);
+    let inventories: Vec<Inventory> = contexts
         .into_iter()
         .map(|mut c| {
             // A `kubectl get -A -o json` dump holds every pod of every
@@ -233,7 +236,29 @@ pub fn scan(paths: &[PathBuf], opts: &LoadOptions, settings: &ScanSettings) -> S
             Inventory::new(c.resources)
         })
         .collect();
+    let kept: usize = inventories.iter().map(Inventory::len).sum();
+    let seen = kept + summary.folded;
+    check_account(&mut summary, "analysed or folded", seen, split);
     scan_contexts(inventories, summary, settings)
+}
+
+/// The input account must hold at every stage an object can leave by:
+/// when it does not, the scan says so as an error (exit 2) instead of
+/// reporting on less than it read.
+fn check_account(summary: &mut bulwark_core::LoadSummary, stage: &str, got: usize, want: usize) {
+    let unaccounted = summary.documents.unaccounted();
+    if got != want || unaccounted > 0 {
+        summary.errors.push(bulwark_core::InputError {
+            file: "<bulwark>".into(),
+            line: None,
+            column: None,
+            message: format!(
+                "internal error: {want} objects read but {got} {stage}, and {unaccounted} \
+                 documents neither analysed, skipped nor failed: the report may miss \
+                 objects (please report this)"
+            ),
+        });
+    }
 }
 
 /// Runs every analyzer over an inventory from any source (files, a live
@@ -312,6 +337,7 @@ fn scan_contexts(
             errors: summary.errors,
             suppressed: outcome.suppressed.len(),
             folded: summary.folded,
+            documents: summary.documents,
             by_severity,
         },
         findings,

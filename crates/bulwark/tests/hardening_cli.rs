@@ -7,20 +7,8 @@ use std::path::Path;
 
 mod common;
 
+use common::fixtures::HARMLESS_DEPLOYMENT;
 use common::run::bulwark;
-
-const HARMLESS_DEPLOYMENT: &str = "apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: app, uid: u-web}
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-";
 
 const EVIL_POD: &str = "apiVersion: v1
 kind: Pod
