@@ -710,3 +710,45 @@ fn policies_give_the_same_verdict_live_and_from_files() {
     assert_eq!(live.len(), 16, "{live:#?}");
     assert_eq!(live, files);
 }
+
+/// `cluster scan` and `cluster snapshot` with stdout on `/dev/full`: a
+/// message and exit 2, never a panic (the other commands are in
+/// `hardening_cli.rs`).
+#[cfg(unix)]
+#[test]
+fn cluster_commands_on_a_full_disk_exit_2() {
+    if !Path::new("/dev/full").exists() {
+        eprintln!("skipped: /dev/full not found");
+        return;
+    }
+    let fx = start(vec![("insecure", recorded("insecure"))], &[]);
+    let k = kc(&fx);
+    for args in [
+        vec!["cluster", "scan", "--kubeconfig", &k, "--no-config"],
+        vec![
+            "cluster",
+            "scan",
+            "--kubeconfig",
+            &k,
+            "--no-config",
+            "--format",
+            "json",
+        ],
+        vec!["cluster", "snapshot", "--kubeconfig", &k],
+    ] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let o = std::process::Command::new(assert_cmd::cargo::cargo_bin("bulwark"))
+            .args(&args)
+            .env_remove("KUBECONFIG")
+            .stdout(full)
+            .output()
+            .expect("runs");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(err.contains("No space left on device"), "{args:?}: {err}");
+    }
+}
