@@ -23,5 +23,25 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// `netpol reach --from X` expands only the pairs asked for (issue #18):
+/// one source against every pair, on 1,000 workloads.
+fn reach_from(c: &mut Criterion) {
+    let inv = synthetic::cluster(50, 1_000, 400);
+    let model = Model::build(&inv, Options::default());
+    let one = [0usize];
+    let all = model.reachability().conns.len();
+    let from = model.reachability_between(Some(&one), None).conns.len();
+    assert!(from < all, "{from} of {all}");
+    let mut g = c.benchmark_group("netpol-reach");
+    g.sample_size(10);
+    g.bench_function("reach_all_pairs_1000w", |b| {
+        b.iter(|| model.reachability().conns.len())
+    });
+    g.bench_function("reach_from_one_1000w", |b| {
+        b.iter(|| model.reachability_between(Some(&one), None).conns.len())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench, reach_from);
 criterion_main!(benches);

@@ -1,7 +1,7 @@
 //! Ways to print an answer: connlist lines, a table, JSON, a matrix, and
 //! Graphviz dot.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write;
 
 use serde::Serialize;
@@ -109,10 +109,15 @@ pub fn matrix(conns: &[ConnView]) -> String {
     let srcs: BTreeSet<&str> = conns.iter().map(|c| c.src.as_str()).collect();
     let dsts: BTreeSet<&str> = conns.iter().map(|c| c.dst.as_str()).collect();
     let dsts: Vec<&str> = dsts.into_iter().collect();
+    // The first connection of each pair, found by lookup (a search of every
+    // connection per cell was cubic in the grid's side).
+    let mut by_pair: HashMap<(&str, &str), &ConnView> = HashMap::with_capacity(conns.len());
+    for c in conns {
+        by_pair.entry((c.src.as_str(), c.dst.as_str())).or_insert(c);
+    }
     let cell = |s: &str, d: &str| {
-        conns
-            .iter()
-            .find(|c| c.src == s && c.dst == d)
+        by_pair
+            .get(&(s, d))
             .map(|c| c.conns.to_string())
             .unwrap_or_else(|| "-".into())
     };

@@ -199,5 +199,42 @@ fn bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench);
+/// A chain of `n` aggregating ClusterRoles, each selecting the next and
+/// written top first (issue #18: aggregation was cubic in such chains).
+fn aggregation_chain(n: usize) -> Inventory {
+    let mut out: Vec<Resource> = (0..n)
+        .map(|i| {
+            res(json!({
+                "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                "metadata": {"name": format!("r{i}"), "labels": {format!("l{i}"): "y"}},
+                "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {format!("l{}", i + 1): "y"}}]},
+                "rules": []
+            }))
+        })
+        .collect();
+    out.push(res(json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+        "metadata": {"name": format!("r{n}"), "labels": {format!("l{n}"): "y"}},
+        "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]
+    })));
+    Inventory::new(out)
+}
+
+/// Linear in the chain's length: 10x the roles, about 10x the time.
+fn aggregation(c: &mut Criterion) {
+    let mut g = c.benchmark_group("rbac-aggregation-chain");
+    g.sample_size(10);
+    for n in [300, 3_000] {
+        let inv = aggregation_chain(n);
+        let m = Model::build(&inv);
+        let top = m.cluster_role("r0").expect("top role");
+        assert_eq!(m.roles[top].rules.len(), 1, "the chain settles");
+        g.bench_function(format!("build model, {n} roles"), |b| {
+            b.iter(|| Model::build(black_box(&inv)))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench, aggregation);
 criterion_main!(benches);

@@ -287,6 +287,19 @@ impl<'a> Model<'a> {
     fn resolve_aggregation(&mut self) {
         let mut by_name: Vec<RoleId> = self.cluster_role_ids.clone();
         by_name.sort_by_key(|id| self.roles[*id].name);
+        // ClusterRoles by label, in name order: a selector that requires a
+        // label tries only the roles carrying it (trying every role for
+        // every aggregating role was quadratic).
+        let mut by_label: HashMap<(&str, &str), Vec<RoleId>> = HashMap::new();
+        let rank: HashMap<RoleId, usize> =
+            by_name.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        for &id in &by_name {
+            for (k, v) in self.roles[id].res.labels().into_iter().flatten() {
+                if let Some(v) = v.as_str() {
+                    by_label.entry((k.as_str(), v)).or_default().push(id);
+                }
+            }
+        }
         let mut agg: Vec<(RoleId, Vec<Vec<RoleId>>)> = Vec::new();
         for &id in &self.cluster_role_ids {
             let res = self.roles[id].res;
@@ -298,13 +311,27 @@ impl<'a> Model<'a> {
             let mut error = None;
             for (i, s) in sels.iter().enumerate() {
                 match Selector::parse(s) {
-                    Ok(sel) => matched.push(
-                        by_name
-                            .iter()
-                            .copied()
-                            .filter(|m| *m != id && sel.matches(self.roles[*m].res.labels()))
-                            .collect(),
-                    ),
+                    Ok(sel) => {
+                        let candidates: Vec<RoleId> = match sel.required_label() {
+                            Some((key, values)) => {
+                                let mut c: Vec<RoleId> = values
+                                    .iter()
+                                    .flat_map(|v| by_label.get(&(key, *v)).into_iter().flatten())
+                                    .copied()
+                                    .collect();
+                                c.sort_by_key(|m| rank.get(m).copied().unwrap_or(usize::MAX));
+                                c.dedup();
+                                c
+                            }
+                            None => by_name.clone(),
+                        };
+                        matched.push(
+                            candidates
+                                .into_iter()
+                                .filter(|m| *m != id && sel.matches(self.roles[*m].res.labels()))
+                                .collect(),
+                        )
+                    }
                     Err(e) => {
                         error = Some((i, e));
                         break;

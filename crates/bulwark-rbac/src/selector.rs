@@ -100,6 +100,16 @@ impl<'a> Selector<'a> {
         Ok(Self { reqs })
     }
 
+    /// A key the selected objects must carry with one of the values given
+    /// (the first `matchLabels` pair or `In` expression): an index of
+    /// objects by label then finds the candidates without trying them all.
+    pub fn required_label(&self) -> Option<(&'a str, &[&'a str])> {
+        self.reqs
+            .iter()
+            .find(|r| r.op == Op::In)
+            .map(|r| (r.key, r.values.as_slice()))
+    }
+
     /// Whether an object with `labels` is selected.
     pub fn matches(&self, labels: Option<&Map<String, Value>>) -> bool {
         self.reqs.iter().all(|r| {
