@@ -9,7 +9,7 @@ use serde_json::json;
 
 fn admitter() -> Admitter {
     Admitter::new(
-        vec![Box::new(bulwark_rules::BuiltinRules)],
+        vec![Box::new(bulwark_rules::BuiltinRules::default())],
         Filter::new(bulwark_filter::today_utc()),
         AdmissionConfig::default(),
         Default::default(),

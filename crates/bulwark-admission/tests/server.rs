@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 fn start(dir: &Path, opts: ServeOptions) -> Server {
     let admitter = Admitter::new(
-        vec![Box::new(bulwark_rules::BuiltinRules)],
+        vec![Box::new(bulwark_rules::BuiltinRules::default())],
         Filter::new(bulwark_filter::today_utc()),
         AdmissionConfig::default(),
         Default::default(),

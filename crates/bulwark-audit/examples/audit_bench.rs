@@ -57,7 +57,7 @@ fn main() {
         }
         "detect" => {
             let analyzers: Vec<Box<dyn Analyzer>> = vec![
-                Box::new(bulwark_rules::BuiltinRules),
+                Box::new(bulwark_rules::BuiltinRules::default()),
                 Box::new(bulwark_pss::PssAnalyzer::default()),
             ];
             let mut engine = Engine::new(AuditConfig::default(), analyzers);

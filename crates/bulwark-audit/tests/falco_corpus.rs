@@ -38,7 +38,7 @@ fn corpus() -> Option<PathBuf> {
 
 fn analyzers() -> Vec<Box<dyn Analyzer>> {
     vec![
-        Box::new(bulwark_rules::BuiltinRules),
+        Box::new(bulwark_rules::BuiltinRules::default()),
         Box::new(bulwark_pss::PssAnalyzer::default()),
     ]
 }

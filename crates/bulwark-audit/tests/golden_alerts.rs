@@ -40,7 +40,7 @@ fn generated_log_alerts_unchanged() {
     assert!(status.success(), "audit_gen.py failed: {status}");
 
     let analyzers: Vec<Box<dyn Analyzer>> = vec![
-        Box::new(bulwark_rules::BuiltinRules),
+        Box::new(bulwark_rules::BuiltinRules::default()),
         Box::new(bulwark_pss::PssAnalyzer::default()),
     ];
     let mut engine = Engine::new(AuditConfig::default(), analyzers);

@@ -250,6 +250,11 @@ impl<'a> PodView<'a> {
         self.annotations()?.get(key)?.as_str()
     }
 
+    /// A label of the pod template (or pod).
+    pub fn label_value(&self, key: &str) -> Option<&'a str> {
+        self.meta?.get("labels")?.get(key)?.as_str()
+    }
+
     /// Path of a pod annotation.
     pub fn annotation_path(&self, key: &str) -> FieldPath {
         self.meta_path().key("annotations").key(key)

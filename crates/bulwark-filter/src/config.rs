@@ -53,6 +53,10 @@ pub struct Config {
     /// `bulwark admit` as bulwark-admission's `AdmissionConfig`.
     #[serde(default)]
     pub admission: Option<serde_json::Value>,
+    /// The `rule_settings:` section (which workloads must be sandboxed, …),
+    /// read by bulwark-rules as its `RuleSettings`; not a filter setting.
+    #[serde(default)]
+    pub rule_settings: Option<serde_json::Value>,
 }
 
 /// One waiver: findings of `rule` on objects matching every given selector.

@@ -4,6 +4,8 @@ use bulwark_core::{
     ContainerView, FieldPath, Finding, Inventory, PodView, Resource, RuleMeta, Severity,
 };
 
+use crate::settings::RuleSettings;
+
 /// One rule: metadata and the function that looks for it.
 pub struct Check {
     pub meta: &'static RuleMeta,
@@ -21,6 +23,8 @@ pub enum CheckFn {
     Container(fn(&ContainerView<'_>, &mut Emit<'_>)),
     /// Called once with the whole inventory (rules that relate objects).
     Inventory(fn(&Inventory, &'static RuleMeta, &mut Vec<Finding>)),
+    /// [`CheckFn::Inventory`] for rules that read `rule_settings:`.
+    Configured(fn(&Inventory, &RuleSettings, &'static RuleMeta, &mut Vec<Finding>)),
 }
 
 /// Where a check reports: it knows the rule and the object.

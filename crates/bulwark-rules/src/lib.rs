@@ -16,6 +16,7 @@ pub mod quotas;
 pub mod secrets;
 pub mod service_accounts;
 pub mod services;
+pub mod settings;
 pub mod versions;
 pub mod workload;
 
@@ -24,6 +25,7 @@ use rayon::prelude::*;
 
 pub use check::{Check, CheckFn, Emit};
 pub use duplicates::DuplicateObjects;
+pub use settings::RuleSettings;
 
 /// Every built-in check, in catalog order.
 pub fn checks() -> Vec<&'static Check> {
@@ -43,9 +45,18 @@ pub fn checks() -> Vec<&'static Check> {
     v
 }
 
-/// The analyzer that runs the built-in catalog.
-#[derive(Default)]
-pub struct BuiltinRules;
+/// The analyzer that runs the built-in catalog, with the settings of the
+/// rules that read `rule_settings:` (defaults: [`BuiltinRules::default`]).
+#[derive(Clone, Debug, Default)]
+pub struct BuiltinRules {
+    pub settings: RuleSettings,
+}
+
+impl BuiltinRules {
+    pub fn with_settings(settings: RuleSettings) -> Self {
+        Self { settings }
+    }
+}
 
 impl Analyzer for BuiltinRules {
     fn name(&self) -> &'static str {
@@ -81,7 +92,7 @@ impl Analyzer for BuiltinRules {
                                 }
                             }
                         }
-                        CheckFn::Inventory(_) => {}
+                        CheckFn::Inventory(_) | CheckFn::Configured(_) => {}
                     }
                 }
                 acc
@@ -92,8 +103,10 @@ impl Analyzer for BuiltinRules {
             });
         out.extend(per_object);
         for c in &checks {
-            if let CheckFn::Inventory(f) = c.run {
-                f(inv, c.meta, out);
+            match c.run {
+                CheckFn::Inventory(f) => f(inv, c.meta, out),
+                CheckFn::Configured(f) => f(inv, &self.settings, c.meta, out),
+                _ => {}
             }
         }
     }

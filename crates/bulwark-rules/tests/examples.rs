@@ -25,14 +25,14 @@ fn scan(dir: &str) -> Vec<Finding> {
         loaded.summary.skipped
     );
     let mut out = Vec::new();
-    BuiltinRules.analyze(&Inventory::new(loaded.resources), &mut out);
+    BuiltinRules::default().analyze(&Inventory::new(loaded.resources), &mut out);
     out
 }
 
 #[test]
 fn insecure_example_triggers_every_builtin_rule() {
     let fired: BTreeSet<_> = scan("insecure").into_iter().map(|f| f.rule_id).collect();
-    let missing: Vec<_> = BuiltinRules
+    let missing: Vec<_> = BuiltinRules::default()
         .rules()
         .into_iter()
         .map(|r| r.id)

@@ -19,7 +19,7 @@ fn findings_for(path: &Path, rule: &str) -> Vec<bulwark_core::Finding> {
     );
     let inv = Inventory::new(loaded.resources);
     let mut out = Vec::new();
-    BuiltinRules.analyze(&inv, &mut out);
+    BuiltinRules::default().analyze(&inv, &mut out);
     out.retain(|f| f.rule_id == rule);
     out
 }
@@ -28,7 +28,7 @@ fn findings_for(path: &Path, rule: &str) -> Vec<bulwark_core::Finding> {
 fn every_rule_fires_on_its_fire_fixtures_and_not_on_its_pass_fixtures() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let mut problems = Vec::new();
-    for meta in BuiltinRules.rules() {
+    for meta in BuiltinRules::default().rules() {
         let dir = root.join(meta.id);
         let mut fire = 0;
         let mut pass = 0;

@@ -44,7 +44,7 @@ fn scan_fixtures() -> (Inventory, Vec<Finding>) {
     );
     let inv = Inventory::new(loaded.resources);
     let mut out = Vec::new();
-    BuiltinRules.analyze(&inv, &mut out);
+    BuiltinRules::default().analyze(&inv, &mut out);
     (inv, out)
 }
 

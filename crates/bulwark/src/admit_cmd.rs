@@ -72,7 +72,7 @@ impl ConfigArgs {
             &bulwark_filter::Overrides::default(),
             &sources,
         )?;
-        let analyzers = pipeline::analyzers_for(&settings.pss);
+        let analyzers = pipeline::analyzers_for(&settings.pss, &settings.rules);
         let mut catalog = bulwark_core::Catalog::from_analyzers(&analyzers);
         if let Some(p) = &policy {
             catalog.extend(bulwark_core::Analyzer::rules(p));

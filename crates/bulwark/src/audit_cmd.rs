@@ -169,7 +169,7 @@ pub fn run(cmd: AuditCommand) -> Result<u8, String> {
 /// The scan analyzers whose rules detectors reuse on request objects.
 fn scan_analyzers() -> Vec<Box<dyn Analyzer>> {
     vec![
-        Box::new(bulwark_rules::BuiltinRules),
+        Box::new(bulwark_rules::BuiltinRules::default()),
         Box::new(bulwark_pss::PssAnalyzer::default()),
     ]
 }

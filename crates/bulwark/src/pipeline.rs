@@ -10,17 +10,18 @@ use bulwark_load::contexts::ContextMode;
 use bulwark_policy::PolicySet;
 use bulwark_pss::PsaConfig;
 use bulwark_report::{Report, Summary, Tool};
+use bulwark_rules::RuleSettings;
 
 /// Every analyzer a scan runs, with their default configuration (enough
 /// for the rule catalog).
 pub fn analyzers() -> Vec<Box<dyn Analyzer>> {
-    analyzers_for(&PsaConfig::default())
+    analyzers_for(&PsaConfig::default(), &RuleSettings::default())
 }
 
 /// Every analyzer a scan runs, configured by the scan's config file.
-pub fn analyzers_for(pss: &PsaConfig) -> Vec<Box<dyn Analyzer>> {
+pub fn analyzers_for(pss: &PsaConfig, rules: &RuleSettings) -> Vec<Box<dyn Analyzer>> {
     vec![
-        Box::new(bulwark_rules::BuiltinRules),
+        Box::new(bulwark_rules::BuiltinRules::with_settings(rules.clone())),
         Box::new(bulwark_pss::PssAnalyzer {
             exemptions: pss.exemptions.clone(),
             ..Default::default()
@@ -52,12 +53,20 @@ pub fn compliance_scopes() -> bulwark_compliance::Scopes {
 /// The built-in catalog with the rules of the loaded policies (one per
 /// constraint), so `--rule`, ignores, `rules` and `explain` know them.
 pub fn catalog_with(policy: Option<&PolicySet>) -> Catalog {
-    Catalog::from_analyzers(&analyzers_with(&PsaConfig::default(), policy))
+    Catalog::from_analyzers(&analyzers_with(
+        &PsaConfig::default(),
+        &RuleSettings::default(),
+        policy,
+    ))
 }
 
 /// [`analyzers_for`], plus the policies as one more analyzer.
-pub fn analyzers_with(pss: &PsaConfig, policy: Option<&PolicySet>) -> Vec<Box<dyn Analyzer>> {
-    let mut a = analyzers_for(pss);
+pub fn analyzers_with(
+    pss: &PsaConfig,
+    rules: &RuleSettings,
+    policy: Option<&PolicySet>,
+) -> Vec<Box<dyn Analyzer>> {
+    let mut a = analyzers_for(pss, rules);
     if let Some(p) = policy {
         a.push(Box::new(p.clone()));
     }
@@ -104,6 +113,8 @@ pub struct ScanSettings {
     pub fail_on: Option<Severity>,
     /// The `pss:` section of the config: Pod Security exemptions.
     pub pss: PsaConfig,
+    /// The `rule_settings:` section: what the configurable rules read.
+    pub rules: RuleSettings,
     /// How the inputs are split into independent contexts (`context:` in
     /// the config, `--context`).
     pub context: ContextMode,
@@ -161,6 +172,18 @@ pub fn settings(
         })?,
         None => PsaConfig::default(),
     };
+    let rules = match config.as_ref().and_then(|c| c.value.rule_settings.as_ref()) {
+        Some(v) => RuleSettings::from_value(v).map_err(|e| {
+            let at = config.as_ref().map_or_else(String::new, |c| {
+                format!(
+                    "{}: ",
+                    c.locate(&bulwark_core::FieldPath::parse("rule_settings"))
+                )
+            });
+            format!("{at}rule_settings: {e}")
+        })?,
+        None => RuleSettings::default(),
+    };
     let context = match config.as_ref().and_then(|c| c.value.context.as_deref()) {
         Some(m) => m.parse().map_err(|e| {
             let at = config.as_ref().map_or_else(String::new, |c| {
@@ -179,6 +202,7 @@ pub fn settings(
         filter,
         fail_on,
         pss,
+        rules,
         context,
         admission,
         compliance: Vec::new(),
@@ -281,7 +305,7 @@ fn scan_contexts(
     summary
         .errors
         .extend(settings.policy_errors.iter().cloned());
-    let analyzers = analyzers_with(&settings.pss, settings.policy.as_ref());
+    let analyzers = analyzers_with(&settings.pss, &settings.rules, settings.policy.as_ref());
     let catalog = Catalog::from_analyzers(&analyzers);
     let mut findings = Vec::new();
     // Scores also count what `*` on `*` RBAC rules imply (not listed in the report).

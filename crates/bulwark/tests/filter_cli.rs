@@ -585,3 +585,52 @@ fn rules_json_has_the_full_metadata() {
     }
     assert_eq!(r["mappings"]["cis"][0], "5.2.2");
 }
+
+/// `rule_settings:` reaches the rules: a namespace listed as untrusted
+/// makes its workloads need a sandbox; a misspelt field is a usage error
+/// naming the config file and line.
+#[test]
+fn rule_settings_configure_the_sandbox_rule() {
+    let dir = TempDir::new().expect("tempdir");
+    std::fs::write(dir.path().join("pod.yaml"), pod("")).expect("write");
+    let scan = |config: &str| {
+        std::fs::write(dir.path().join(".bulwark.yaml"), config).expect("write");
+        let o = Command::cargo_bin("bulwark")
+            .expect("binary")
+            .current_dir(dir.path())
+            .args([
+                "scan",
+                "--rule",
+                "untrusted-workload-not-sandboxed",
+                "--format",
+                "json",
+                "pod.yaml",
+            ])
+            .output()
+            .expect("runs");
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let count = |out: &str| {
+        let v: Value = serde_json::from_str(out).expect("json");
+        v["findings"].as_array().expect("findings").len()
+    };
+    let (code, out, err) = scan("fail_on: high\n");
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(count(&out), 0, "prod is not untrusted by default");
+    let (_, out, err) = scan("rule_settings:\n  sandbox:\n    namespaces: [prod]\n");
+    assert_eq!(count(&out), 1, "{out}\n{err}");
+    assert!(out.contains("rule_settings.sandbox.namespaces"), "{out}");
+    let (_, out, _) =
+        scan("rule_settings:\n  sandbox:\n    namespaces: [prod]\n    runtime_classes: [runc]\n");
+    assert_eq!(count(&out), 1, "runtimeClassName unset is never a sandbox");
+    let (code, _, err) = scan("rule_settings:\n  sandbox:\n    namespace: [prod]\n");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains(".bulwark.yaml:1") && err.contains("unknown field `namespace`"),
+        "{err}"
+    );
+}

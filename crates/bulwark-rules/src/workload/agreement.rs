@@ -160,7 +160,7 @@ fn fired(path: &Path) -> Vec<String> {
     let loaded = load_file(path, &LoadOptions::default());
     let inv = Inventory::new(loaded.resources);
     let mut out = Vec::new();
-    BuiltinRules.analyze(&inv, &mut out);
+    BuiltinRules::default().analyze(&inv, &mut out);
     out.into_iter().map(|f| f.rule_id.into_owned()).collect()
 }
 

@@ -18,6 +18,7 @@ mod proc_mount;
 mod resources;
 mod root_filesystem;
 mod run_as_root;
+mod sandbox;
 mod seccomp;
 mod selinux;
 mod shape;
@@ -55,6 +56,7 @@ pub static CHECKS: &[&Check] = &[
     &resources::MEMORY_LIMITS,
     &probes::LIVENESS,
     &probes::READINESS,
+    &sandbox::UNTRUSTED_NOT_SANDBOXED,
 ];
 
 /// References most rules of the family share.

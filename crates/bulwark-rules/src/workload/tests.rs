@@ -32,7 +32,7 @@ mod malformed_input {
                 None,
             );
             let mut out = Vec::new();
-            BuiltinRules.analyze(&Inventory::new(vec![res]), &mut out);
+            BuiltinRules::default().analyze(&Inventory::new(vec![res]), &mut out);
             for f in &out {
                 assert!(
                     !matches!(
@@ -88,7 +88,7 @@ mod severities {
             None,
         );
         let mut out = Vec::new();
-        BuiltinRules.analyze(&Inventory::new(vec![res]), &mut out);
+        BuiltinRules::default().analyze(&Inventory::new(vec![res]), &mut out);
         out.iter()
             .filter(|f| f.rule_id == rule)
             .map(|f| f.severity)
