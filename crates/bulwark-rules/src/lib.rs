@@ -10,6 +10,7 @@ pub mod deprecated;
 pub mod duplicates;
 pub mod images;
 pub mod ingress;
+pub mod ingress_edge;
 pub mod mesh;
 pub mod namespaces;
 pub mod quotas;
@@ -37,6 +38,7 @@ pub fn checks() -> Vec<&'static Check> {
     v.extend(namespaces::CHECKS);
     v.extend(services::CHECKS);
     v.extend(ingress::CHECKS);
+    v.push(&ingress_edge::EDGE_UNPROTECTED);
     v.extend(mesh::CHECKS);
     v.extend(deprecated::CHECKS);
     v.extend(admission::CHECKS);

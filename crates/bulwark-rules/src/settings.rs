@@ -1,6 +1,7 @@
 //! The `rule_settings:` section of `.bulwark.yaml`: the rules whose answer
 //! depends on the organisation (which workloads run untrusted code, which
-//! RuntimeClasses are sandboxes) read it here. Every field has a default
+//! RuntimeClasses are sandboxes, which Ingresses need authentication or a
+//! WAF) read it here. Every field has a default
 //! that works without a config; an unknown field is an error, never a
 //! silently ignored setting.
 
@@ -11,6 +12,64 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields, default)]
 pub struct RuleSettings {
     pub sandbox: SandboxSettings,
+    pub ingress: IngressSettings,
+}
+
+/// `ingress-edge-unprotected`: which Ingresses must authenticate their
+/// users at the edge, and whether every one needs a WAF.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngressSettings {
+    pub require_auth: AuthScope,
+    /// Every Ingress must turn on a web application firewall.
+    pub require_waf: bool,
+    /// Web UIs to a cluster's or its data's internals: an Ingress whose
+    /// backend Service, or whose host's first label, contains one of these
+    /// exposes one.
+    pub admin_uis: Vec<String>,
+}
+
+/// Which Ingresses [`IngressSettings::require_auth`] covers.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthScope {
+    /// Those that expose an admin UI.
+    #[default]
+    AdminUis,
+    All,
+    None,
+}
+
+/// Admin and observability UIs that are routinely exposed by mistake.
+const ADMIN_UIS: &[&str] = &[
+    "grafana",
+    "kibana",
+    "prometheus",
+    "alertmanager",
+    "kubernetes-dashboard",
+    "argocd-server",
+    "jenkins",
+    "jaeger-query",
+    "kiali",
+    "pgadmin",
+    "phpmyadmin",
+    "adminer",
+    "airflow-web",
+    "minio-console",
+    "longhorn-frontend",
+    "hubble-ui",
+    "portainer",
+    "weave-scope",
+];
+
+impl Default for IngressSettings {
+    fn default() -> Self {
+        Self {
+            require_auth: AuthScope::default(),
+            require_waf: false,
+            admin_uis: ADMIN_UIS.iter().map(|s| s.to_string()).collect(),
+        }
+    }
 }
 
 impl RuleSettings {
@@ -100,5 +159,13 @@ mod tests {
             RuleSettings::from_value(&json!({"sandbox": {"namespace": ["ci"]}})).expect_err("typo");
         assert!(e.contains("unknown field `namespace`"), "{e}");
         assert!(RuleSettings::from_value(&json!({"sandbx": {}})).is_err());
+        let e = RuleSettings::from_value(&json!({"ingress": {"require_auth": "some"}}))
+            .expect_err("bad scope");
+        assert!(e.contains("admin-uis"), "{e}");
+        let s = RuleSettings::from_value(
+            &json!({"ingress": {"require_auth": "all", "require_waf": true}}),
+        )
+        .expect("valid");
+        assert_eq!(s.ingress.require_auth, AuthScope::All);
     }
 }
