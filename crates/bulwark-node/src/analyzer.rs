@@ -4,7 +4,9 @@
 
 use bulwark_core::{Analyzer, Finding, Inventory, Resource, RuleMeta};
 
-use crate::checks::{audit_policy, control_plane, encryption, kubeconfig, kubelet as kchecks};
+use crate::checks::{
+    audit_policy, control_plane, encryption, kubeconfig, kubelet as kchecks, legacy_flags,
+};
 use crate::kubelet::{KubeletView, is_kubelet_config};
 use crate::manifest;
 use crate::verdict::{Status, Verdict};
@@ -19,6 +21,7 @@ pub fn rules() -> Vec<&'static RuleMeta> {
         .iter()
         .filter_map(|c| c.meta.as_ref())
         .collect();
+    v.extend(legacy_flags::LEGACY_CHECKS.iter().map(|c| &c.meta));
     v.extend(kchecks::KUBELET_CHECKS.iter().map(|c| &c.meta));
     v.extend(encryption::RULES.iter().copied());
     v.extend(audit_policy::RULES.iter().copied());
@@ -52,6 +55,12 @@ pub fn analyze_resource(res: &Resource, out: &mut Vec<Finding>) {
                     if let Some(meta) = &c.meta {
                         emit(out, meta, res, c.eval(&flags));
                     }
+                }
+                for c in legacy_flags::LEGACY_CHECKS
+                    .iter()
+                    .filter(|c| c.component == flags.component)
+                {
+                    emit(out, &c.meta, res, (c.eval)(&flags));
                 }
             }
         }

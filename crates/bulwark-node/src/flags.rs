@@ -74,6 +74,10 @@ pub struct Flags {
     pub anchor: Option<FieldPath>,
     /// How evidence names this instance (`/proc/42/cmdline`, a file).
     pub origin: String,
+    /// The component's Kubernetes release (major, minor), when known (a
+    /// manifest's image tag): flags whose default or existence changed
+    /// between releases are judged against it.
+    pub version: Option<(u32, u32)>,
 }
 
 /// A flag as a check sees it: the value in effect and why.
@@ -135,6 +139,7 @@ impl Flags {
             map: BTreeMap::new(),
             anchor: None,
             origin: origin.into(),
+            version: None,
         }
     }
 

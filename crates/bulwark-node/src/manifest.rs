@@ -60,6 +60,10 @@ pub fn components(res: &Resource) -> Vec<Flags> {
         let cpath = pod.spec_path().key("containers").index(ci);
         let origin = file.clone().unwrap_or_else(|| res.id.display());
         let mut flags = Flags::new(comp, origin);
+        flags.version = c
+            .get("image")
+            .and_then(Value::as_str)
+            .and_then(release_of_image);
         flags.anchor = Some(if c.get("command").is_some() {
             cpath.key("command")
         } else {
@@ -129,6 +133,20 @@ pub fn components(res: &Resource) -> Vec<Flags> {
     out
 }
 
+/// The Kubernetes release in an image tag: `registry.k8s.io/kube-apiserver:v1.19.16`
+/// -> (1, 19). Digests, `latest` and non-version tags give `None`.
+pub fn release_of_image(image: &str) -> Option<(u32, u32)> {
+    let name = image.split('@').next()?;
+    let (repo, tag) = name.rsplit_once(':')?;
+    if tag.contains('/') || repo.is_empty() {
+        return None;
+    }
+    let mut parts = tag.strip_prefix('v')?.split(['.', '-', '+']);
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
 /// `ETCD_CLIENT_CERT_AUTH` -> `client-cert-auth`.
 pub fn etcd_env_flag(var: &str) -> Option<String> {
     let rest = var.strip_prefix("ETCD_")?;
@@ -140,6 +158,24 @@ pub fn etcd_env_flag(var: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn releases_come_from_version_tags_only() {
+        let r = release_of_image;
+        assert_eq!(r("registry.k8s.io/kube-apiserver:v1.19.16"), Some((1, 19)));
+        assert_eq!(
+            r("localhost:5000/kube-apiserver:v1.28.3-eks-1"),
+            Some((1, 28))
+        );
+        assert_eq!(
+            r("k8s.gcr.io/kube-apiserver:v1.18.0@sha256:abc"),
+            Some((1, 18))
+        );
+        assert_eq!(r("registry.k8s.io/etcd:3.5.15-0"), None);
+        assert_eq!(r("localhost:5000/kube-apiserver"), None);
+        assert_eq!(r("kube-apiserver:latest"), None);
+    }
+
     use super::*;
     use bulwark_core::Origin;
     use serde_json::json;

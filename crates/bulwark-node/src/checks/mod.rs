@@ -6,6 +6,7 @@ pub mod control_plane;
 pub mod encryption;
 pub mod kubeconfig;
 pub mod kubelet;
+pub mod legacy_flags;
 
 use bulwark_core::{Mappings, RuleMeta, Severity};
 
