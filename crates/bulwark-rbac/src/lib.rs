@@ -21,4 +21,5 @@ pub use authz::{Chain, Decision, Grant, Permissions};
 pub use model::{Binding, BindingKind, Issue, IssueKind, Model, Role, RoleKind, RuleRef};
 pub use request::{Request, SubjectName, Target, UserInfo};
 pub use risky::RbacAnalyzer;
+pub use risky::secret_readers::SecretReaders;
 pub use rule::PolicyRule;

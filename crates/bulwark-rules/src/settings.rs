@@ -13,6 +13,25 @@ use serde::Deserialize;
 pub struct RuleSettings {
     pub sandbox: SandboxSettings,
     pub ingress: IngressSettings,
+    pub rbac: RbacSettings,
+}
+
+/// `secrets-readable-by-many`: how many subjects may read a namespace's
+/// Secrets before the sum is a finding.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RbacSettings {
+    pub secret_readers_max: usize,
+}
+
+impl Default for RbacSettings {
+    fn default() -> Self {
+        // bulwark_rbac::secret_readers::DEFAULT_MAX (this crate does not
+        // depend on bulwark-rbac; a test in the binary keeps them equal).
+        Self {
+            secret_readers_max: 5,
+        }
+    }
 }
 
 /// `ingress-edge-unprotected`: which Ingresses must authenticate their
@@ -167,5 +186,9 @@ mod tests {
         )
         .expect("valid");
         assert_eq!(s.ingress.require_auth, AuthScope::All);
+        let s =
+            RuleSettings::from_value(&json!({"rbac": {"secret_readers_max": 2}})).expect("valid");
+        assert_eq!(s.rbac.secret_readers_max, 2);
+        assert!(RuleSettings::from_value(&json!({"rbac": {"secret_readers_max": -1}})).is_err());
     }
 }

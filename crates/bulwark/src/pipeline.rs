@@ -27,6 +27,9 @@ pub fn analyzers_for(pss: &PsaConfig, rules: &RuleSettings) -> Vec<Box<dyn Analy
             ..Default::default()
         }),
         Box::new(bulwark_rbac::RbacAnalyzer),
+        Box::new(bulwark_rbac::SecretReaders {
+            max: rules.rbac.secret_readers_max,
+        }),
         Box::new(bulwark_node::NodeConfigAnalyzer),
         Box::new(bulwark_netpol::NetpolAnalyzer),
         Box::new(bulwark_rules::DuplicateObjects),
@@ -379,5 +382,18 @@ fn scan_contexts(
         report,
         outcome,
         contexts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_secret_readers_default_is_the_rbac_crates() {
+        assert_eq!(
+            bulwark_rules::RuleSettings::default()
+                .rbac
+                .secret_readers_max,
+            bulwark_rbac::risky::secret_readers::DEFAULT_MAX
+        );
     }
 }

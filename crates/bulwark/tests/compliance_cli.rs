@@ -131,7 +131,7 @@ fn insecure_example_scores_per_control() {
             // CIS 5.1.2 secrets: reading them in its own namespace is not
             // flagged (as for any Role), cluster-wide it is: only shop-admins
             // fails.
-            ("cis", "5.1.2", "fail", 4, 5),
+            ("cis", "5.1.2", "fail", 5, 9),
             // CIS 5.1.10 nodes/proxy: a namespaced Role or RoleBinding cannot
             // grant a cluster-scoped resource: only shop-admins.
             ("cis", "5.1.10", "fail", 4, 5),
@@ -241,7 +241,7 @@ fn hardened_example_scores_per_control() {
             // 5.1.3 wildcards: the one Role names configmaps get/watch.
             ("cis", "5.1.3", "pass", 1, 1),
             // 5.1.2 secrets: that Role and its RoleBinding.
-            ("cis", "5.1.2", "pass", 2, 2),
+            ("cis", "5.1.2", "pass", 3, 3),
             // 5.3.2: 5 NetworkPolicies + 1 Namespace + 4 pod templates, all pass.
             ("cis", "5.3.2", "pass", 10, 10),
             // NSA network policies: the same 10 objects plus the 2 Services

@@ -113,6 +113,25 @@ pub static SECRETS_READ: RuleMeta = meta(
     &["T1552.007"],
 );
 
+/// Reported by [`super::secret_readers::SecretReaders`], which counts
+/// readers per namespace (not part of [`ALL`], the per-role rules).
+pub static SECRETS_MANY_READERS: RuleMeta = meta(
+    "secrets-readable-by-many",
+    "Secrets of a namespace are readable by many subjects",
+    Severity::Medium,
+    "Summed over every RoleBinding and ClusterRoleBinding, more subjects than the configured \
+     limit (`rule_settings.rbac.secret_readers_max`, default 5) can get, list or watch the \
+     Secrets of the namespace, or an open-ended group can (system:authenticated, \
+     system:serviceaccounts). Each grant may look needed on its own; together they turn every \
+     Secret of the namespace into a shared one. The platform's own identities (kube-system \
+     service accounts, system: users and groups of the bootstrap roles) are not counted.",
+    "See who they are and through what with `bulwark rbac who-can get secrets -n NAMESPACE`, \
+     then narrow the roles to named secrets (`resourceNames`) or move the readers to a secret \
+     store (External Secrets, CSI) so that workloads, not people, read the values.",
+    &["5.1.2"],
+    &["T1552.007"],
+);
+
 pub static POD_EXEC: RuleMeta = meta(
     "rbac-pod-exec",
     "Role allows exec, attach or port-forward into pods",

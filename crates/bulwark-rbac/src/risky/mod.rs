@@ -9,6 +9,7 @@
 //! `edit` or `cluster-admin` resolve.
 
 pub mod meta;
+pub mod secret_readers;
 
 use bulwark_core::{Analyzer, FieldPath, Finding, Inventory, Resource, RuleMeta, Severity};
 
