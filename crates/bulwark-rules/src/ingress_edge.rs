@@ -27,8 +27,12 @@ static META: RuleMeta = RuleMeta {
         Ingress). With `rule_settings.ingress.require_auth: all` every Ingress must \
         authenticate; with `require_waf: true` every Ingress must also turn on a WAF \
         (ingress-nginx ModSecurity, an AWS WAF ACL, Azure Application Gateway WAF policy, \
-        NGINX App Protect), reported at medium. A service mesh's authorization policy in \
-        front of the backend is not considered.",
+        NGINX App Protect), reported at medium. An Istio AuthorizationPolicy that \
+        authenticates end users in front of every backend of the Ingress counts as edge \
+        authentication: `action: CUSTOM` (an external authorizer), `DENY` of \
+        `notRequestPrincipals: [\"*\"]`, or `ALLOW` rules that all require \
+        `requestPrincipals`, applying to the backend's pods (peer `principals` identify \
+        workloads, not users, and do not count).",
     remediation: "Put authentication in front of the UI at the ingress controller (here \
         oauth2-proxy with ingress-nginx), and a WAF where the organisation asks for one:\n\
         ```yaml\nmetadata:\n  annotations:\n    nginx.ingress.kubernetes.io/auth-url: \"https://auth.example.com/oauth2/auth\"\n    nginx.ingress.kubernetes.io/auth-signin: \"https://auth.example.com/oauth2/start?rd=$escaped_request_uri\"\n    nginx.ingress.kubernetes.io/enable-modsecurity: \"true\"\n    nginx.ingress.kubernetes.io/enable-owasp-core-rules: \"true\"\n```",
@@ -98,6 +102,39 @@ fn has_waf(res: &Resource) -> bool {
     })
 }
 
+/// The Service names the Ingress routes to (default backend and paths).
+fn backends(res: &Resource) -> Vec<&str> {
+    fn name(b: &Value) -> Option<&str> {
+        b.pointer("/service/name").and_then(Value::as_str)
+    }
+    let mut out: Vec<&str> = Vec::new();
+    if let Some(n) = res
+        .get(&FieldPath::parse("spec.defaultBackend"))
+        .and_then(name)
+    {
+        out.push(n);
+    }
+    for rule in as_array(res.get(&FieldPath::parse("spec.rules"))) {
+        for p in as_array(rule.pointer("/http/paths")) {
+            if let Some(n) = p.get("backend").and_then(name) {
+                out.push(n);
+            }
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Whether an Istio policy authenticates the users of every backend.
+fn mesh_authenticates(inv: &Inventory, res: &Resource) -> bool {
+    let ns = res.namespace().unwrap_or("default");
+    let b = backends(res);
+    !b.is_empty()
+        && b.iter()
+            .all(|s| crate::ingress_mesh::authenticating_policy(inv, ns, s).is_some())
+}
+
 /// The first admin UI the Ingress routes to: its name and where.
 fn admin_ui(res: &Resource, s: &IngressSettings) -> Option<(String, FieldPath)> {
     let is_ui = |name: &str| {
@@ -139,7 +176,7 @@ fn check(
     let s = &settings.ingress;
     for res in inv.of_kind("Ingress") {
         let name = &res.id.name;
-        if !authenticates(res) {
+        if !authenticates(res) && !mesh_authenticates(inv, res) {
             let ui = admin_ui(res, s);
             let message = match (&ui, s.require_auth) {
                 (Some((ui, _)), AuthScope::AdminUis | AuthScope::All) => Some(format!(

@@ -11,6 +11,7 @@ pub mod duplicates;
 pub mod images;
 pub mod ingress;
 pub mod ingress_edge;
+mod ingress_mesh;
 pub mod mesh;
 pub mod namespaces;
 pub mod quotas;

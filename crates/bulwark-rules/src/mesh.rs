@@ -31,7 +31,7 @@ pub(crate) const TRANSIT_ENCRYPTION: Mappings = Mappings {
 
 /// Istio's root namespace (`meshConfig.rootNamespace`, `istio-system` by
 /// default): a policy there without a selector applies to the whole mesh.
-const ROOT_NAMESPACE: &str = "istio-system";
+pub(crate) const ROOT_NAMESPACE: &str = "istio-system";
 
 fn is(res: &Resource, group: &str, kind: &str) -> bool {
     res.group() == group && res.kind() == kind
